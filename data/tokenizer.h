@@ -1,0 +1,56 @@
+// Tokenizer contract: text in, sub-word ids with character offsets out. Offsets are
+// [start, end) in Unicode code points of the input text, exactly as Hugging Face's fast
+// tokenizers report them (converted from bytes to code points); special tokens added by
+// encode() have offsets {0, 0} and special[i] == 1.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace triage::data {
+
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<std::pair<int32_t, int32_t>> offsets;  // code points, end exclusive
+  std::vector<uint8_t> special;                       // 1 for tokens added by encode()
+  size_t size() const { return ids.size(); }
+};
+
+// Ids of the special tokens; -1 where the vocabulary has none. For SentencePiece models
+// cls/sep are <s>/</s> as in XLM-R.
+struct SpecialTokens {
+  int32_t pad = -1;
+  int32_t unk = -1;
+  int32_t cls = -1;
+  int32_t sep = -1;
+  int32_t mask = -1;
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+  // Encodes one UTF-8 text; add_special_tokens wraps it as the model expects
+  // ([CLS] x [SEP] for BERT, <s> x </s> for XLM-R). Throws InputError on invalid UTF-8.
+  virtual Encoding encode(std::string_view utf8, bool add_special_tokens = true) const = 0;
+  virtual int32_t vocab_size() const = 0;
+  virtual int32_t token_to_id(std::string_view token) const = 0;  // -1 if absent
+  virtual std::string id_to_token(int32_t id) const = 0;
+  virtual const SpecialTokens& special() const = 0;
+  virtual std::string kind() const = 0;  // "wordpiece" or "sentencepiece"
+  // Writes the files that define this tokenizer into dir (for checkpoints), so that
+  // load_tokenizer(dir) and Hugging Face's AutoTokenizer load the same tokenizer.
+  virtual void save(const std::filesystem::path& dir) const = 0;
+};
+
+// Loads the tokenizer of a Hugging Face model directory: tokenizer.json with a WordPiece
+// model, or vocab.txt (+ tokenizer_config.json), or a SentencePiece model file
+// (sentencepiece.bpe.model, spiece.model, *.model). Throws InputError naming the
+// directory and the files it looked for when none is usable.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& dir);
+
+}  // namespace triage::data
