@@ -8,9 +8,10 @@ if(NOT Torch_DIR)
     list(GET _triage_torch_dirs 0 Torch_DIR)
   endif()
 endif()
-if(NOT TRIAGE_WITH_CUDA)
-  # Let the CUDA wheel's TorchConfig succeed without touching the toolkit.
-  set(USE_CUDA OFF CACHE BOOL "" FORCE)
+# The CUDA wheel's TorchConfig otherwise try_run()s a GPU probe to pick architectures,
+# which fails on machines without a GPU (CI). Same architectures as CMAKE_CUDA_ARCHITECTURES.
+if(NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST} AND NOT TORCH_CUDA_ARCH_LIST)
+  set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
 endif()
 find_package(Torch 2.11 REQUIRED CONFIG)
 if(NOT Torch_FOUND)

@@ -1,0 +1,53 @@
+// Checkpoint directories in Hugging Face layout: config.json, model.safetensors (fp32,
+// fp16 or bf16 on load; fp32 on save), tokenizer files, and triage.json with triage's own
+// metadata. A base checkpoint without heads gets freshly initialised heads; missing and
+// unexpected tensors are reported. Bad files raise InputError naming file and tensor/key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data/tokenizer.h"
+#include "model/encoder.h"
+
+namespace triage::model {
+
+struct LoadOptions {
+  bool require_tokenizer = true;  // false: weights only (parity tests, conversions)
+  // Label sets to fine-tune with. When given and different from the checkpoint's, the
+  // corresponding head is re-initialised (and reported).
+  std::optional<std::vector<std::string>> labels;
+  std::optional<std::vector<std::string>> intent_labels;
+  uint64_t seed = 42;  // for freshly initialised heads
+};
+
+struct LoadReport {
+  std::vector<std::string> initialised;  // head tensors created fresh
+  std::vector<std::string> unused;       // tensors in the file that the model does not use
+  std::string weights_dtype;             // dtype found in model.safetensors ("F32", "BF16", ...)
+};
+
+struct Checkpoint {
+  TokenClassifier model{nullptr};
+  std::shared_ptr<const data::Tokenizer> tokenizer;  // null when not required and absent
+  nlohmann::json triage_meta = nlohmann::json::object();  // triage.json, empty if absent
+  LoadReport report;
+  const ModelConfig& config() const { return model->config(); }
+};
+
+// Loads a Hugging Face-style directory (a base model such as MiniLM, or a fine-tuned
+// triage / transformers token-classification checkpoint) onto the CPU in fp32.
+Checkpoint load_checkpoint(const std::filesystem::path& dir, const LoadOptions& options = {});
+
+// Writes dir atomically (a sibling temporary directory, then rename): config.json,
+// model.safetensors (fp32, Hugging Face names), the tokenizer files and triage.json.
+void save_checkpoint(const std::filesystem::path& dir, TokenClassifier& model,
+                     const data::Tokenizer* tokenizer, const nlohmann::json& triage_meta);
+
+}  // namespace triage::model

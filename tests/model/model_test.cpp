@@ -1,0 +1,283 @@
+// Model unit tests: config validation, checkpoint bad input (each a clear InputError naming
+// file and tensor/key), save/load round trip, fresh heads, batch invariance.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "data/error.h"
+#include "model/checkpoint.h"
+#include "model/safetensors.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace triage;
+using namespace triage::model;
+
+namespace {
+
+json tiny_config(const std::string& type = "bert") {
+  json j = {{"model_type", type},          {"vocab_size", 97},
+            {"hidden_size", 20},           {"num_hidden_layers", 2},
+            {"num_attention_heads", 4},    {"intermediate_size", 37},
+            {"max_position_embeddings", 24}, {"type_vocab_size", type == "bert" ? 2 : 1},
+            {"pad_token_id", type == "bert" ? 0 : 1}, {"hidden_dropout_prob", 0.0},
+            {"attention_probs_dropout_prob", 0.0},
+            {"id2label", {{"0", "O"}, {"1", "B-order_id"}, {"2", "I-order_id"}}}};
+  return j;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("triage-model-test-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  static inline int counter_ = 0;
+};
+
+void write_json(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(2); }
+
+LoadOptions weights_only() {
+  LoadOptions o;
+  o.require_tokenizer = false;
+  return o;
+}
+
+// A random checkpoint written through save_checkpoint (no tokenizer).
+fs::path make_checkpoint(const fs::path& dir, const json& cfg, bool intent = false) {
+  auto c = config_from_json(cfg, "test");
+  if (intent) c.intent_labels = {"billing", "refund"};
+  torch::manual_seed(7);
+  TokenClassifier m(c);
+  save_checkpoint(dir, m, nullptr, json::object());
+  return dir;
+}
+
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "<no InputError>";
+}
+
+// Rewrites model.safetensors of dir with edit(name, tensor) -> keep?
+void rewrite_weights(const fs::path& dir,
+                     const std::function<bool(std::string&, std::vector<int64_t>&, st::Dtype&, std::vector<std::byte>&)>& edit) {
+  std::vector<std::tuple<std::string, std::vector<int64_t>, st::Dtype, std::vector<std::byte>>> all;
+  {
+    auto r = st::Reader::open(dir / "model.safetensors");
+    for (const auto& t : r.tensors()) {
+      std::string name = t.name;
+      auto shape = t.shape;
+      auto dtype = t.dtype;
+      std::vector<std::byte> bytes(t.data, t.data + t.nbytes);
+      if (edit(name, shape, dtype, bytes)) all.emplace_back(name, shape, dtype, std::move(bytes));
+    }
+  }
+  std::vector<st::TensorToWrite> w;
+  for (auto& [n, s, d, b] : all) w.push_back({n, d, s, b.data(), b.size()});
+  st::write(dir / "model.safetensors", w);
+}
+
+}  // namespace
+
+TEST(ModelConfig, RejectsUnknownModelType) {
+  auto j = tiny_config();
+  j["model_type"] = "gpt2";
+  auto msg = error_of([&] { config_from_json(j, "dir/config.json"); });
+  EXPECT_NE(msg.find("dir/config.json"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("model_type"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gpt2"), std::string::npos) << msg;
+}
+
+TEST(ModelConfig, RejectsBadValues) {
+  auto j = tiny_config();
+  j["num_attention_heads"] = 3;  // 20 % 3 != 0
+  EXPECT_NE(error_of([&] { config_from_json(j, "c.json"); }).find("num_attention_heads"), std::string::npos);
+  j = tiny_config();
+  j.erase("hidden_size");
+  EXPECT_NE(error_of([&] { config_from_json(j, "c.json"); }).find("'hidden_size': missing"), std::string::npos);
+  j = tiny_config();
+  j["hidden_act"] = "swish";
+  EXPECT_NE(error_of([&] { config_from_json(j, "c.json"); }).find("hidden_act"), std::string::npos);
+  j = tiny_config();
+  j["id2label"] = {{"0", "O"}, {"2", "B-x"}};
+  EXPECT_NE(error_of([&] { config_from_json(j, "c.json"); }).find("id 1 is missing"), std::string::npos);
+  j = tiny_config();
+  j["vocab_size"] = "many";
+  EXPECT_NE(error_of([&] { config_from_json(j, "c.json"); }).find("expected an integer"), std::string::npos);
+}
+
+TEST(Checkpoint, RoundTripKeepsWeightsAndLabels) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config(), /*intent=*/true);
+  auto a = load_checkpoint(dir, weights_only());
+  auto b_dir = tmp.path() / "ck2";
+  save_checkpoint(b_dir, a.model, nullptr, {{"note", "x"}});
+  auto b = load_checkpoint(b_dir, weights_only());
+  EXPECT_EQ(b.config().labels, (std::vector<std::string>{"O", "B-order_id", "I-order_id"}));
+  EXPECT_EQ(b.config().intent_labels, (std::vector<std::string>{"billing", "refund"}));
+  EXPECT_TRUE(b.report.initialised.empty());
+  EXPECT_EQ(b.triage_meta.value("note", ""), "x");
+  auto pa = a.model->named_parameters(), pb = b.model->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
+  // config.json carries Hugging Face's keys
+  std::ifstream in(b_dir / "config.json");
+  auto cfg = json::parse(in);
+  EXPECT_EQ(cfg["architectures"][0], "BertForTokenClassification");
+  EXPECT_EQ(cfg["id2label"]["1"], "B-order_id");
+  EXPECT_EQ(cfg["label2id"]["I-order_id"], 2);
+  // nothing half-written is left beside it
+  for (const auto& e : fs::directory_iterator(tmp.path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+}
+
+TEST(Checkpoint, BaseModelGetsFreshHeadsAndBF16Loads) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  // Strip the heads, store bf16 and add a pooler: a base checkpoint as published.
+  rewrite_weights(dir, [](std::string& name, std::vector<int64_t>&, st::Dtype& dtype, std::vector<std::byte>& b) {
+    if (name.rfind("classifier.", 0) == 0) return false;
+    // fp32 -> bf16 by truncation
+    std::vector<std::byte> out(b.size() / 2);
+    for (size_t i = 0; i < b.size() / 4; ++i) {
+      out[2 * i] = b[4 * i + 2];
+      out[2 * i + 1] = b[4 * i + 3];
+    }
+    b = std::move(out);
+    dtype = st::Dtype::BF16;
+    name = name.substr(5);  // drop "bert."
+    return true;
+  });
+  LoadOptions o = weights_only();
+  o.labels = std::vector<std::string>{"O", "B-x", "I-x", "B-y"};
+  o.intent_labels = std::vector<std::string>{"a", "b", "c"};
+  auto ck = load_checkpoint(dir, o);
+  EXPECT_EQ(ck.report.weights_dtype, "BF16");
+  EXPECT_EQ(ck.report.initialised.size(), 4u);  // classifier + intent_classifier weight/bias
+  EXPECT_EQ(ck.model->classifier->weight.size(0), 4);
+  EXPECT_EQ(ck.model->intent_classifier->weight.size(0), 3);
+  EXPECT_NEAR(ck.model->classifier->weight.std().item<float>(), 0.02, 0.01);
+  torch::NoGradGuard g;
+  auto out = ck.model->forward(torch::tensor({{2, 5, 9, 3}}, torch::kLong), torch::ones({1, 4}, torch::kLong));
+  EXPECT_EQ(out.token_logits.sizes(), (std::vector<int64_t>{1, 4, 4}));
+  EXPECT_EQ(out.intent_logits.sizes(), (std::vector<int64_t>{1, 3}));
+}
+
+TEST(Checkpoint, MissingTensorNamesFileAndTensor) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  rewrite_weights(dir, [](std::string& n, auto&, auto&, auto&) {
+    return n != "bert.encoder.layer.1.attention.self.key.weight";
+  });
+  auto msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("model.safetensors"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bert.encoder.layer.1.attention.self.key.weight"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, ShapeContradictingConfigIsAnError) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  auto cfg = tiny_config();
+  cfg["intermediate_size"] = 40;  // weights were made with 37
+  write_json(dir / "config.json", cfg);
+  auto msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("intermediate.dense"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("[37, 20] found"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("[40, 20] expected"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, IntegerWeightsAreRejected) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  rewrite_weights(dir, [](std::string& n, auto&, st::Dtype& d, auto&) {
+    if (n == "bert.embeddings.LayerNorm.bias") d = st::Dtype::I32;
+    return true;
+  });
+  auto msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("bert.embeddings.LayerNorm.bias"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("I32"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, HeadWithWrongLabelCount) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  auto cfg = tiny_config();
+  cfg["id2label"] = {{"0", "O"}, {"1", "B-x"}};  // file has 3 classes
+  write_json(dir / "config.json", cfg);
+  auto msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("classifier.weight"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, MissingFilesAndVocabulary) {
+  TempDir tmp;
+  EXPECT_NE(error_of([&] { load_checkpoint(tmp.path() / "nope"); }).find("not a directory"), std::string::npos);
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  // no tokenizer files were saved: loading for tagging must say so, naming the directory
+  auto msg = error_of([&] { load_checkpoint(dir); });
+  EXPECT_NE(msg.find(dir.filename().string()), std::string::npos) << msg;
+  fs::remove(dir / "model.safetensors");
+  msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("model.safetensors: missing"), std::string::npos) << msg;
+  fs::remove(dir / "config.json");
+  msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("config.json"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, GarbledWeightsFileIsAnInputError) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config());
+  fs::resize_file(dir / "model.safetensors", 1000);
+  auto msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("model.safetensors"), std::string::npos) << msg;
+}
+
+class BatchInvariance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BatchInvariance, ItemAloneEqualsItemInPaddedBatch) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config(GetParam()), true);
+  auto ck = load_checkpoint(dir, weights_only());
+  const int64_t pad = ck.config().pad_token_id;
+  std::vector<std::vector<int64_t>> rows = {{5, 6, 7, 8, 9, 10, 11}, {12}, {13, 14, 15}, {16, 17, 18, 19, 20, 21, 22, 23, 24}};
+  const int64_t seq = 9;
+  auto ids = torch::full({4, seq}, pad, torch::kLong), mask = torch::zeros({4, seq}, torch::kLong);
+  for (int64_t b = 0; b < 4; ++b)
+    for (size_t i = 0; i < rows[b].size(); ++i) {
+      ids[b][i] = rows[b][i];
+      mask[b][i] = 1;
+    }
+  torch::NoGradGuard g;
+  auto batched = ck.model->forward(ids, mask);
+  for (int64_t b = 0; b < 4; ++b) {
+    const int64_t n = static_cast<int64_t>(rows[b].size());
+    auto one = ck.model->forward(ids[b].slice(0, 0, n).unsqueeze(0), torch::ones({1, n}, torch::kLong));
+    auto d = (one.token_logits[0] - batched.token_logits[b].slice(0, 0, n)).abs().max().item<float>();
+    EXPECT_LE(d, 1e-5) << "row " << b;
+    auto di = (one.intent_logits[0] - batched.intent_logits[b]).abs().max().item<float>();
+    EXPECT_LE(di, 1e-5) << "row " << b;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, BatchInvariance, ::testing::Values("bert", "roberta", "xlm-roberta"));
+
+TEST(Encoder, RobertaPositionIdsSkipPadding) {
+  auto ids = torch::tensor({{0, 5, 6, 2, 1, 1}}, torch::kLong);
+  auto pos = roberta_position_ids(ids, 1);
+  auto expect = torch::tensor({{2, 3, 4, 5, 1, 1}}, torch::kLong);
+  EXPECT_TRUE(torch::equal(pos, expect)) << pos;
+}
