@@ -1,0 +1,18 @@
+// Small file helpers for the tokenizer loaders: whole-file reads and JSON parsing that
+// throw InputError naming the file, and atomic writes (temporary name, then rename).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace triage::data {
+
+std::string read_file(const std::filesystem::path& file);
+// Parses file as JSON; errors name the file and nlohmann's line/column.
+nlohmann::json read_json_file(const std::filesystem::path& file);
+// Writes content to file.tmp then renames it over file, so readers never see half a file.
+void write_file_atomic(const std::filesystem::path& file, const std::string& content);
+
+}  // namespace triage::data
