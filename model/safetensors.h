@@ -27,14 +27,16 @@ struct TensorInfo {
   std::string name;
   Dtype dtype;
   std::vector<int64_t> shape;
-  const std::byte* data = nullptr;  // points into the reader's buffer
+  const std::byte* data = nullptr;  // points into the reader's buffer; aligned to the dtype
+                                    // only if the writer aligned it (this one does)
   size_t nbytes = 0;
   int64_t numel() const;
 };
 
 class Reader {
  public:
-  // Memory-maps and fully validates the file.
+  // Memory-maps (read-only, fd closed) and fully validates the file. The file must not be
+  // truncated while the Reader lives (SIGBUS). Missing or non-regular file: InputError.
   static Reader open(const std::filesystem::path& file);
   // Validates an in-memory file; source names it in errors (tests, fuzzing).
   static Reader from_buffer(std::vector<std::byte> bytes, std::string source);
@@ -64,7 +66,17 @@ struct TensorToWrite {
 
 // Writes atomically: a temporary file in the same directory, flushed, then renamed over
 // file. Throws triage::Error on I/O failure, InputError on inconsistent tensors.
+// Layout: header keys sorted; header padded with spaces to a multiple of 8 bytes (as the
+// Rust library does); tensors contiguous, widest dtype first, then by name (the Rust
+// library also orders by dtype), so every tensor starts aligned to its dtype size.
 void write(const std::filesystem::path& file, const std::vector<TensorToWrite>& tensors,
            const std::map<std::string, std::string>& metadata = {});
+
+// The exact bytes write() puts in a file, in memory (tests, fuzzing, small checkpoints).
+std::vector<std::byte> serialize(const std::vector<TensorToWrite>& tensors,
+                                 const std::map<std::string, std::string>& metadata = {});
+
+// Limit on the JSON header, as in the reference implementation (MAX_HEADER_SIZE).
+inline constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 }  // namespace triage::st
