@@ -26,6 +26,12 @@ separate_arguments(_triage_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
 
 add_library(triage_torch INTERFACE)
 target_link_libraries(triage_torch INTERFACE ${TORCH_LIBRARIES})
+# libtorch.so and libtorch_cpu.so export their own copies of std::filesystem (built with the
+# wheel's toolchain); listed first in DT_NEEDED they would interpose on libstdc++'s, and
+# libtorch's remove_all() jumps through a null pointer when called from our code. Naming
+# libstdc++ before any object or library makes the dynamic linker resolve to it first.
+target_link_options(triage_torch INTERFACE
+  "LINKER:--push-state,--no-as-needed" "-lstdc++" "LINKER:--pop-state")
 target_compile_options(triage_torch INTERFACE $<$<COMPILE_LANGUAGE:CXX>:${_triage_torch_flags}>)
 # Torch headers are third-party: silence their warnings.
 target_include_directories(triage_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
@@ -38,6 +44,14 @@ target_precompile_headers(triage_torch_pch PRIVATE <torch/torch.h>)
 # Links libtorch and reuses the shared precompiled torch header.
 function(triage_use_torch target)
   target_link_libraries(${target} PUBLIC triage_torch)
-  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  get_target_property(_type ${target} TYPE)
+  if(_type STREQUAL "EXECUTABLE")
+    # GCC rejects a -fPIC precompiled header in a -fPIE compile: build executables'
+    # objects with -fPIC too (same code quality for our purposes) so the PCH is used.
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fPIC>)
+  else()
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  endif()
   target_precompile_headers(${target} REUSE_FROM triage_torch_pch)
 endfunction()

@@ -171,6 +171,10 @@ json config_to_json(const ModelConfig& c) {
     j["triage_intent_labels"] = c.intent_labels;
   }
   j.erase("_name_or_path");
+  // Weights are saved in fp32 whatever the source held; transformers 5 reads "dtype",
+  // 4.x "torch_dtype", and loads in that dtype by default.
+  j["dtype"] = "float32";
+  j["torch_dtype"] = "float32";
   return j;
 }
 
