@@ -11,6 +11,7 @@
 
 #include "data/error.h"
 #include "data/file_io.h"
+#include "data/unicode/tables.h"
 #include "data/utf8.h"
 
 namespace triage::data {
@@ -89,7 +90,9 @@ std::string SentencePieceTokenizer::id_to_token(int32_t id) const {
 
 Encoding SentencePieceTokenizer::encode(std::string_view text, bool add_special_tokens) const {
   thread_local std::vector<uint32_t> starts;  // byte offset of each code point
+  thread_local std::vector<char32_t> cps;
   utf8::code_point_starts(text, starts);
+  utf8::decode(text, cps);
   const auto spt = sp_->EncodeAsImmutableProto(text);
   const size_t n = spt.pieces_size();
   Encoding out;
@@ -108,7 +111,16 @@ Encoding SentencePieceTokenizer::encode(std::string_view text, bool add_special_
   for (size_t i = 0; i < n; ++i) {
     const auto piece = spt.pieces(static_cast<int>(i));
     out.ids.push_back(from_spm(static_cast<int>(piece.id())));
-    out.offsets.emplace_back(to_cp(piece.begin()), to_cp(piece.end()));
+    // The surface span trimmed of whitespace, as HF XLMRobertaTokenizerFast reports it
+    // (trim_offsets): "▁world" covers "world"; a lone "▁" covers the character after it.
+    int32_t b = to_cp(piece.begin()), e = to_cp(piece.end());
+    while (b < e && (unicode::flags(cps[b]) & unicode::kSplitSpace)) ++b;
+    while (e > b && (unicode::flags(cps[e - 1]) & unicode::kSplitSpace)) --e;
+    if (b == e) {
+      b = e = to_cp(piece.end());
+      if (e < static_cast<int32_t>(cps.size())) ++e;
+    }
+    out.offsets.emplace_back(b, e);
     out.special.push_back(0);
   }
   if (add_special_tokens && special_.sep >= 0) {

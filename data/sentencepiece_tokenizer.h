@@ -1,6 +1,8 @@
 // SentencePiece tokenizer through libsentencepiece: ids exactly as the sentencepiece
 // library assigns them (or shifted by the fairseq offset for XLM-R checkpoints), offsets
-// from each piece's surface span in the original text, in code points.
+// from each piece's surface span in the original text, in code points, with leading and
+// trailing whitespace trimmed as HF XLMRobertaTokenizerFast reports them ("▁world" covers
+// "world"; a lone "▁" piece covers the one character after it).
 #pragma once
 
 #include <filesystem>

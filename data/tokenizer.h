@@ -51,6 +51,11 @@ class Tokenizer {
 // model, or vocab.txt (+ tokenizer_config.json), or a SentencePiece model file
 // (sentencepiece.bpe.model, spiece.model, *.model). Throws InputError naming the
 // directory and the files it looked for when none is usable.
+// SentencePiece ids: a model named sentencepiece.bpe.model, or a tokenizer_config.json whose
+// tokenizer_class starts with XLMRoberta, gets HF XLMRobertaTokenizer's fairseq layout
+// (<s>=0 <pad>=1 </s>=2 <unk>=3, other pieces at their sentencepiece id + 1, <mask> last);
+// any other model keeps the raw sentencepiece ids. A tokenizer.json whose model is not
+// WordPiece is ignored when a SentencePiece model file sits beside it.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& dir);
 
 }  // namespace triage::data

@@ -258,6 +258,8 @@ TEST(SentencePiece, RawAndFairseqIds) {
   ASSERT_GT(r.size(), 2u);
   EXPECT_EQ(r.offsets.front().first, 0);
   EXPECT_EQ(r.offsets.back().second, 11);  // code points, not bytes
+  for (const auto& [b, e] : r.offsets)
+    EXPECT_FALSE(b == 5 && e > b) << "a piece's span starts at the space";  // trimmed
   EXPECT_EQ(raw->kind(), "sentencepiece");
 
   const fs::path dir = temp_dir("xlmr");
