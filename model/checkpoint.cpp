@@ -196,7 +196,7 @@ Checkpoint load_checkpoint(const fs::path& dir, const LoadOptions& options) {
 }
 
 void save_checkpoint(const fs::path& dir, TokenClassifier& model, const data::Tokenizer* tokenizer,
-                     const json& triage_meta) {
+                     const json& triage_meta, const std::function<void(const fs::path&)>& extra) {
   const fs::path target = fs::absolute(dir).lexically_normal();
   const fs::path parent = target.parent_path();
   fs::create_directories(parent);
@@ -221,6 +221,7 @@ void save_checkpoint(const fs::path& dir, TokenClassifier& model, const data::To
     meta["intent_labels"] = model->config().intent_labels;
     meta["labels"] = model->config().labels;
     write_text(tmp / "triage.json", meta.dump(2) + "\n");
+    if (extra) extra(tmp);
     const fs::path old = parent / ("." + target.filename().string() + ".old-" + tag);
     fs::remove_all(old);
     if (fs::exists(target)) fs::rename(target, old);

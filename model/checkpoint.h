@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,7 +48,10 @@ Checkpoint load_checkpoint(const std::filesystem::path& dir, const LoadOptions& 
 
 // Writes dir atomically (a sibling temporary directory, then rename): config.json,
 // model.safetensors (fp32, Hugging Face names), the tokenizer files and triage.json.
+// extra, when given, writes more files into the temporary directory before the rename
+// (the trainer's resume state), so they appear together with the weights or not at all.
 void save_checkpoint(const std::filesystem::path& dir, TokenClassifier& model,
-                     const data::Tokenizer* tokenizer, const nlohmann::json& triage_meta);
+                     const data::Tokenizer* tokenizer, const nlohmann::json& triage_meta,
+                     const std::function<void(const std::filesystem::path& tmp_dir)>& extra = {});
 
 }  // namespace triage::model

@@ -1,0 +1,38 @@
+// AdamW with Hugging Face's parameter grouping (no weight decay on biases and LayerNorm
+// weights) and the learning-rate schedule: linear warmup, then linear, cosine or constant.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <torch/nn/module.h>
+#include <torch/optim/adamw.h>
+
+namespace triage::train {
+
+struct OptimizerSettings {
+  double lr = 5e-5, weight_decay = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
+
+// Two parameter groups: decayed weights, and biases + LayerNorm weights without decay.
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s);
+
+// Learning-rate multiplier at optimizer step `step` (0-based, before the update), as
+// transformers' get_{linear,cosine,constant}_schedule_with_warmup.
+class LrSchedule {
+ public:
+  LrSchedule(std::string kind, int64_t warmup_steps, int64_t total_steps);
+  double factor(int64_t step) const;
+  int64_t warmup_steps() const { return warmup_; }
+  int64_t total_steps() const { return total_; }
+
+ private:
+  std::string kind_;
+  int64_t warmup_, total_;
+};
+
+// Sets every group's lr to base_lr * factor.
+void set_lr(torch::optim::Optimizer& opt, double lr);
+
+}  // namespace triage::train

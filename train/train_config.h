@@ -1,0 +1,62 @@
+// triage-train's configuration: one struct, each field with a default and a one-line help
+// (registered in train_config.cpp), layered from YAML files and --set overrides.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "train/config_schema.h"
+
+namespace triage::train {
+
+struct TrainConfig {
+  struct Model {
+    std::string base;           // base or fine-tuned checkpoint directory ("minilm": the packaged MiniLM)
+    std::string kernels = "auto";  // auto | fused | torch
+    int64_t max_seq_len = 128;  // sub-words per window, specials included
+    int64_t stride = 32;        // overlap between windows of long transcripts
+    bool label_all_subwords = false;
+  } model;
+  struct Data {
+    std::string train, dev, test;  // paths (file or JointBERT split folder)
+    std::string format = "auto";   // auto | conll | jointbert | jsonl
+    std::string scheme = "bio";    // output tag scheme
+  } data;
+  struct Optim {
+    double lr = 5e-5;
+    double weight_decay = 0.01;
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    double warmup_ratio = 0.1;      // of total steps; ignored when warmup_steps >= 0
+    int64_t warmup_steps = -1;
+    std::string schedule = "linear";  // linear | cosine | constant
+    double max_grad_norm = 1.0;       // <= 0 disables clipping
+    int64_t grad_accum = 1;
+  } optim;
+  struct Loss {
+    double intent_weight = 1.0;
+    std::string class_weights = "none";  // none | inverse
+    std::vector<std::string> class_weight_values;  // explicit "label=weight" pairs
+    double label_smoothing = 0.0;
+  } loss;
+  struct Run {
+    int64_t epochs = 3;
+    int64_t max_steps = -1;      // > 0 stops after this many optimizer steps
+    int64_t batch_size = 32;
+    int64_t max_tokens = 8192;   // token budget per batch (padded)
+    int64_t seed = 42;
+    int64_t threads = 0;         // intra-op threads, 0 = torch default
+    std::string device = "auto"; // auto | cpu | cuda
+    std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
+    int64_t eval_every = 0;      // steps between dev evaluations; 0 = each epoch
+    int64_t log_every = 10;
+    int64_t patience = 0;        // early stopping after N evaluations without improvement; 0 = off
+    std::string output_dir = "runs/train";
+    std::string metric = "entity_f1";  // entity_f1 | intent_accuracy | frame_accuracy
+  } run;
+
+  // Registers every field with its key and help; the schema writes into this struct.
+  void register_fields(config::Schema& schema);
+};
+
+}  // namespace triage::train

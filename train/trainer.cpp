@@ -1,0 +1,422 @@
+// The fine-tuning loop and its resume state.
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include "data/error.h"
+#include "data/log.h"
+#include "train/loss.h"
+#include "train/optimizer.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace triage::train {
+
+torch::Device resolve_device(const std::string& setting) {
+  if (setting == "cpu") return torch::kCPU;
+  if (setting == "cuda") {
+    if (!torch::cuda::is_available())
+      throw InputError("run.device: cuda was asked for but no CUDA device is available");
+    return torch::Device(torch::kCUDA, 0);
+  }
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
+namespace {
+
+// bf16 autocast on CUDA for the forward pass.
+class Autocast {
+ public:
+  explicit Autocast(bool on) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  }
+  ~Autocast() {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool on_;
+};
+
+std::string fmt_duration(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  const auto t = static_cast<int64_t>(s);
+  char buf[32];
+  if (t >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  }
+  return buf;
+}
+
+void write_file_atomic(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.string() + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw Error(tmp.string() + ": write failed");
+  }
+  fs::rename(tmp, p);
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  TrainConfig cfg;
+  model::Checkpoint ck;
+  const BatchSource& train;
+  Evaluator dev;
+  json meta;
+  torch::Device device{torch::kCPU};
+  bool bf16 = false;
+  std::unique_ptr<torch::optim::AdamW> opt;
+  std::unique_ptr<LrSchedule> schedule;
+  LossSettings loss;
+  // position
+  int64_t step = 0, epoch = 0, next_batch = 0;
+  double best = -1;
+  int64_t best_step = -1, bad_evals = 0;
+  int64_t tokens_seen = 0;
+  double elapsed_before = 0;  // seconds in earlier (interrupted) runs
+  fs::path out_dir;
+  std::ofstream metrics;
+
+  Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, json m)
+      : cfg(std::move(c)), ck(std::move(k)), train(t), dev(std::move(d)), meta(std::move(m)) {}
+
+  int64_t steps_per_epoch(int64_t e) const {
+    const int64_t n = train.batches_in_epoch(e);
+    return (n + cfg.optim.grad_accum - 1) / cfg.optim.grad_accum;
+  }
+
+  int64_t total_steps() const {
+    if (cfg.run.max_steps > 0) return cfg.run.max_steps;
+    int64_t total = 0;
+    for (int64_t e = 0; e < cfg.run.epochs; ++e) total += steps_per_epoch(e);
+    return total;
+  }
+
+  json state_json() const {
+    return {{"step", step},           {"epoch", epoch},         {"next_batch", next_batch},
+            {"best_metric", best},    {"best_step", best_step}, {"bad_evals", bad_evals},
+            {"tokens_seen", tokens_seen}, {"elapsed_s", elapsed_before},
+            {"seed", cfg.run.seed},   {"grad_accum", cfg.optim.grad_accum}};
+  }
+
+  void save_state(const fs::path& dir) {
+    fs::create_directories(dir);
+    torch::save(*opt, (dir / "optimizer.pt").string());
+    auto cpu_gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor cpu_state;
+    {
+      std::lock_guard<std::mutex> lock(cpu_gen.mutex());
+      cpu_state = cpu_gen.get_state();
+    }
+    std::vector<torch::Tensor> rng{cpu_state};
+    if (device.is_cuda()) {
+      auto g = at::globalContext().defaultGenerator(device);
+      std::lock_guard<std::mutex> lock(g.mutex());
+      rng.push_back(g.get_state());
+    }
+    torch::save(rng, (dir / "rng.pt").string());
+    std::ofstream(dir / "state.json") << state_json().dump(2) << "\n";
+  }
+
+  void load_state(const fs::path& dir) {
+    for (const char* f : {"optimizer.pt", "rng.pt", "state.json"})
+      if (!fs::exists(dir / f)) throw InputError(dir.string() + ": missing " + f + " (not a triage training state)");
+    json s;
+    try {
+      s = json::parse(std::ifstream(dir / "state.json"));
+      step = s.at("step");
+      epoch = s.at("epoch");
+      next_batch = s.at("next_batch");
+      best = s.at("best_metric");
+      best_step = s.at("best_step");
+      bad_evals = s.at("bad_evals");
+      tokens_seen = s.at("tokens_seen");
+      elapsed_before = s.at("elapsed_s");
+      if (s.at("grad_accum").get<int64_t>() != cfg.optim.grad_accum)
+        throw InputError((dir / "state.json").string() + ": grad_accum was " + s.at("grad_accum").dump() +
+                         ", config says " + std::to_string(cfg.optim.grad_accum) + ": resume needs the same value");
+      if (s.at("seed").get<int64_t>() != cfg.run.seed)
+        throw InputError((dir / "state.json").string() + ": run.seed was " + s.at("seed").dump() + ", config says " +
+                         std::to_string(cfg.run.seed) + ": resume needs the same seed");
+    } catch (const json::exception& e) {
+      throw InputError((dir / "state.json").string() + ": " + e.what());
+    }
+    torch::load(*opt, (dir / "optimizer.pt").string(), device);
+    std::vector<torch::Tensor> rng;
+    torch::load(rng, (dir / "rng.pt").string());
+    auto cpu_gen = at::detail::getDefaultCPUGenerator();
+    {
+      std::lock_guard<std::mutex> lock(cpu_gen.mutex());
+      cpu_gen.set_state(rng.at(0));
+    }
+    if (device.is_cuda() && rng.size() > 1) {
+      auto g = at::globalContext().defaultGenerator(device);
+      std::lock_guard<std::mutex> lock(g.mutex());
+      g.set_state(rng.at(1));
+    }
+  }
+
+  json checkpoint_meta(const std::string& kind) const {
+    json m = meta;
+    m["checkpoint"] = kind;
+    m["step"] = step;
+    m["epoch"] = epoch;
+    if (best_step >= 0) m["best"] = {{"metric", cfg.run.metric}, {"value", best}, {"step", best_step}};
+    return m;
+  }
+
+  void save_last() {
+    model::save_checkpoint(out_dir / "last", ck.model, ck.tokenizer.get(), checkpoint_meta("last"),
+                           [&](const fs::path& tmp) { save_state(tmp / "training_state"); });
+  }
+
+  void record(const json& j) {
+    metrics << j.dump() << "\n";
+    metrics.flush();
+  }
+
+  // Returns true when training should stop early.
+  bool evaluate() {
+    if (!dev) return false;
+    ck.model->eval();
+    std::map<std::string, double> m;
+    {
+      torch::NoGradGuard ng;
+      m = dev(ck.model);
+    }
+    ck.model->train();
+    json r = {{"type", "eval"}, {"step", step}, {"epoch", epoch}};
+    for (const auto& [k, v] : m) r[k] = v;
+    record(r);
+    std::string line = "eval step " + std::to_string(step);
+    for (const auto& [k, v] : m) line += " " + k + "=" + std::to_string(v);
+    log::info(line);
+    auto it = m.find(cfg.run.metric);
+    if (it == m.end()) throw Error("evaluation did not report run.metric '" + cfg.run.metric + "'");
+    if (it->second > best) {
+      best = it->second;
+      best_step = step;
+      bad_evals = 0;
+      model::save_checkpoint(out_dir / "best", ck.model, ck.tokenizer.get(), checkpoint_meta("best"));
+      log::info("new best " + cfg.run.metric + "=" + std::to_string(best) + ": saved " + (out_dir / "best").string());
+      return false;
+    }
+    ++bad_evals;
+    return cfg.run.patience > 0 && bad_evals >= cfg.run.patience;
+  }
+};
+
+Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev, json meta)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(ck), train, std::move(dev), std::move(meta))) {
+  auto& I = *impl_;
+  if (I.cfg.optim.grad_accum < 1) throw InputError("optim.grad_accum: expected >= 1, found " + std::to_string(I.cfg.optim.grad_accum));
+  if (I.cfg.run.threads > 0) torch::set_num_threads(static_cast<int>(I.cfg.run.threads));
+  I.device = resolve_device(I.cfg.run.device);
+  I.bf16 = I.device.is_cuda() && I.cfg.run.precision != "fp32";
+  if (!I.device.is_cuda() && I.cfg.run.precision == "bf16")
+    throw InputError("run.precision: bf16 autocast needs a CUDA device; use fp32 on CPU");
+  I.ck.model->to(I.device);
+  I.ck.model->train();
+  OptimizerSettings os{I.cfg.optim.lr, I.cfg.optim.weight_decay, I.cfg.optim.beta1, I.cfg.optim.beta2, I.cfg.optim.eps};
+  I.opt = make_adamw(*I.ck.model, os);
+  const int64_t total = I.total_steps();
+  const int64_t warmup = I.cfg.optim.warmup_steps >= 0
+                             ? I.cfg.optim.warmup_steps
+                             : static_cast<int64_t>(std::ceil(I.cfg.optim.warmup_ratio * static_cast<double>(total)));
+  I.schedule = std::make_unique<LrSchedule>(I.cfg.optim.schedule, warmup, total);
+  I.loss.intent_weight = I.cfg.loss.intent_weight;
+  I.loss.label_smoothing = I.cfg.loss.label_smoothing;
+  I.out_dir = I.cfg.run.output_dir;
+}
+
+Trainer::~Trainer() = default;
+
+model::TokenClassifier& Trainer::model() { return impl_->ck.model; }
+torch::Device Trainer::device() const { return impl_->device; }
+
+void Trainer::resume(const fs::path& dir) {
+  auto& I = *impl_;
+  fs::path last = dir;
+  if (fs::exists(dir / "last" / "training_state")) last = dir / "last";
+  if (!fs::exists(last / "training_state"))
+    throw InputError(dir.string() + ": no training state (expected " + (dir / "last" / "training_state").string() + ")");
+  model::LoadOptions lo;
+  lo.require_tokenizer = false;
+  auto saved = model::load_checkpoint(last, lo);
+  if (saved.config().labels != I.ck.config().labels || saved.config().intent_labels != I.ck.config().intent_labels)
+    throw InputError(last.string() + ": its labels differ from the training data's label schema; resume needs the same data");
+  {
+    torch::NoGradGuard ng;
+    auto src = saved.model->named_parameters(true);
+    for (auto& item : I.ck.model->named_parameters(true)) item.value().copy_(src[item.key()].to(I.device));
+  }
+  I.load_state(last / "training_state");
+  log::info("resumed from " + last.string() + " at step " + std::to_string(I.step) + " (epoch " +
+            std::to_string(I.epoch) + ", batch " + std::to_string(I.next_batch) + ")");
+}
+
+TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
+  auto& I = *impl_;
+  fs::create_directories(I.out_dir);
+  // metrics.jsonl keeps the records up to the resumed step
+  const fs::path metrics_path = I.out_dir / "metrics.jsonl";
+  {
+    std::vector<std::string> keep;
+    if (I.step > 0 && fs::exists(metrics_path)) {
+      std::ifstream in(metrics_path);
+      for (std::string line; std::getline(in, line);) {
+        try {
+          if (json::parse(line).value("step", int64_t{0}) <= I.step) keep.push_back(line);
+        } catch (const json::exception&) {
+        }
+      }
+    }
+    std::string text;
+    for (const auto& l : keep) text += l + "\n";
+    write_file_atomic(metrics_path, text);
+  }
+  I.metrics.open(metrics_path, std::ios::app);
+
+  const int64_t total = I.schedule->total_steps();
+  const bool tty = ::isatty(STDERR_FILENO);
+  const auto t_start = std::chrono::steady_clock::now();
+  int64_t tokens_this_run = 0;
+  TrainSummary summary;
+  double window_loss = 0, window_token = 0, window_intent = 0;
+  int64_t window_n = 0, window_tokens = 0;
+  auto window_start = t_start;
+  const int64_t first_step = I.step;
+  bool stop = I.step >= total;
+
+  while (!stop && I.epoch < I.cfg.run.epochs) {
+    const int64_t n = I.train.batches_in_epoch(I.epoch);
+    int64_t micro = 0;
+    for (int64_t b = I.next_batch; b < n && !stop; ++b) {
+      auto batch = I.train.batch(I.epoch, b);
+      const bool last_micro = (micro + 1 == I.cfg.optim.grad_accum) || (b + 1 == n);
+      LossParts parts;
+      {
+        Autocast ac(I.bf16);
+        auto ids = batch.input_ids.to(I.device), mask = batch.attention_mask.to(I.device);
+        auto out = I.ck.model->forward(ids, mask);
+        auto intents = batch.intents.defined() ? batch.intents.to(I.device) : torch::Tensor();
+        parts = compute_loss(out.token_logits, batch.labels.to(I.device), out.intent_logits, intents, I.loss);
+      }
+      const int64_t group = std::min<int64_t>(I.cfg.optim.grad_accum, n - (b - micro));
+      (parts.total / static_cast<double>(group)).backward();
+      window_loss += parts.token + I.loss.intent_weight * parts.intent;
+      window_token += parts.token;
+      window_intent += parts.intent;
+      ++window_n;
+      window_tokens += batch.tokens;
+      tokens_this_run += batch.tokens;
+      I.tokens_seen += batch.tokens;
+      ++micro;
+      if (!last_micro) continue;
+      micro = 0;
+      if (I.cfg.optim.max_grad_norm > 0)
+        torch::nn::utils::clip_grad_norm_(I.ck.model->parameters(), I.cfg.optim.max_grad_norm);
+      const double lr = I.cfg.optim.lr * I.schedule->factor(I.step);
+      set_lr(*I.opt, lr);
+      I.opt->step();
+      I.opt->zero_grad();
+      ++I.step;
+      I.next_batch = b + 1;
+      if (I.next_batch >= n) {
+        I.next_batch = 0;
+        ++I.epoch;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      const double run_s = std::chrono::duration<double>(now - t_start).count();
+      if (I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0 || I.step == total || tty) {
+        const double win_s = std::chrono::duration<double>(now - window_start).count();
+        const double tps = win_s > 0 ? static_cast<double>(window_tokens) / win_s : 0;
+        const double avg = window_loss / std::max<int64_t>(1, window_n);
+        const double eta = run_s / static_cast<double>(std::max<int64_t>(1, I.step - first_step)) *
+                           static_cast<double>(total - I.step);
+        if (I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0 || I.step == total) {
+          I.record({{"type", "train"}, {"step", I.step}, {"epoch", I.epoch}, {"loss", avg},
+                    {"token_loss", window_token / std::max<int64_t>(1, window_n)},
+                    {"intent_loss", window_intent / std::max<int64_t>(1, window_n)}, {"lr", lr},
+                    {"tokens_per_s", tps}, {"elapsed_s", I.elapsed_before + run_s}});
+        }
+        char line[256];
+        const int width = 24;
+        const int filled = static_cast<int>(width * static_cast<double>(I.step) / static_cast<double>(total));
+        std::string bar(static_cast<size_t>(filled), '#');
+        bar.resize(width, '.');
+        std::snprintf(line, sizeof line, "step %ld/%ld [%s] loss %.4f lr %.2e %.0f tok/s ETA %s", I.step, total,
+                      bar.c_str(), avg, lr, tps, fmt_duration(eta).c_str());
+        if (tty) {
+          std::fprintf(stderr, "\r%s\033[K", line);
+          if (I.step == total) std::fprintf(stderr, "\n");
+        } else {
+          log::info(line);
+        }
+        if (I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0) {
+          window_loss = window_token = window_intent = 0;
+          window_n = window_tokens = 0;
+          window_start = now;
+        }
+      }
+      const bool epoch_end = I.next_batch == 0;
+      const bool do_eval = I.cfg.run.eval_every > 0 ? (I.step % I.cfg.run.eval_every == 0) : epoch_end;
+      if (tty && do_eval) std::fprintf(stderr, "\n");
+      if (do_eval && I.evaluate()) {
+        log::info("early stopping: no improvement of " + I.cfg.run.metric + " in " + std::to_string(I.bad_evals) +
+                  " evaluations");
+        summary.early_stopped = true;
+        stop = true;
+      }
+      if (I.step >= total) stop = true;
+      if (!stop && should_stop && should_stop()) {
+        log::info("stopping at step " + std::to_string(I.step) + " on request; resume with --resume " + I.out_dir.string());
+        summary.interrupted = true;
+        stop = true;
+      }
+      // last/ (with the resume state) follows every evaluation, epoch end and the end.
+      if (do_eval || epoch_end || stop) {
+        const double saved_elapsed = I.elapsed_before;
+        I.elapsed_before = saved_elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+        I.save_last();
+        I.elapsed_before = saved_elapsed;
+      }
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  summary.steps = I.step;
+  summary.epochs_completed = I.epoch;
+  summary.best_metric = I.best;
+  summary.best_step = I.best_step;
+  summary.seconds = secs;
+  summary.tokens_per_second = secs > 0 ? static_cast<double>(tokens_this_run) / secs : 0;
+  summary.last_dir = I.out_dir / "last";
+  summary.best_dir = I.best_step >= 0 ? I.out_dir / "best" : summary.last_dir;
+  if (!fs::exists(summary.last_dir)) I.save_last();
+  I.record({{"type", "summary"}, {"step", I.step}, {"seconds", secs}, {"tokens_per_s", summary.tokens_per_second},
+            {"best_metric", I.best}, {"best_step", I.best_step}, {"early_stopped", summary.early_stopped}});
+  return summary;
+}
+
+}  // namespace triage::train

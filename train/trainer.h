@@ -1,0 +1,80 @@
+// Single-process fine-tuning loop (the multi-process one wraps it with a communicator):
+// AdamW + warmup/decay schedule, gradient accumulation and clipping, bf16 autocast on
+// CUDA, periodic dev evaluation, best/last checkpoints written atomically, early stopping,
+// metrics.jsonl, and exact resume (optimizer moments, schedule step, RNG state, data
+// position) from last/training_state.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "model/checkpoint.h"
+#include "train/train_config.h"
+
+namespace triage::train {
+
+// One padded batch on the CPU. labels use -100 for ignored sub-words; intents -100 when absent.
+struct TensorBatch {
+  torch::Tensor input_ids;       // [batch, seq] int64
+  torch::Tensor attention_mask;  // [batch, seq] int64
+  torch::Tensor labels;          // [batch, seq] int64
+  torch::Tensor intents;         // [batch] int64 or undefined
+  int64_t tokens = 0;            // non-padding sub-words
+};
+
+// Deterministic batches: batch(epoch, i) is the same on every call and every run.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual int64_t batches_in_epoch(int64_t epoch) const = 0;
+  virtual TensorBatch batch(int64_t epoch, int64_t index) const = 0;
+};
+
+// Dev/test evaluation of the model in its current state: metric name -> value
+// (entity_f1, intent_accuracy, frame_accuracy, ...).
+using Evaluator = std::function<std::map<std::string, double>(model::TokenClassifier&)>;
+
+struct TrainSummary {
+  int64_t steps = 0;
+  int64_t epochs_completed = 0;
+  double best_metric = -1;
+  int64_t best_step = -1;
+  double tokens_per_second = 0;
+  double seconds = 0;
+  bool early_stopped = false;
+  bool interrupted = false;  // should_stop() ended the run; resume continues it
+  std::filesystem::path best_dir, last_dir;
+};
+
+class Trainer {
+ public:
+  // ck: the model to fine-tune (heads already sized for the label schema), with its
+  // tokenizer; meta: written into triage.json of every checkpoint (labels, data, config).
+  Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev,
+          nlohmann::json meta);
+  ~Trainer();
+  // Continues from dir/last/training_state (dir = run.output_dir of the interrupted run,
+  // or its last/ directory). Weights come from the checkpoint beside the state.
+  void resume(const std::filesystem::path& dir);
+  // Trains to the end, or until should_stop() returns true after an optimizer step (a
+  // signal handler's flag): then last/ with the resume state is saved and run() returns.
+  TrainSummary run(const std::function<bool()>& should_stop = {});
+  model::TokenClassifier& model();
+  torch::Device device() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The device run.device resolves to (auto: CUDA when available).
+torch::Device resolve_device(const std::string& setting);
+
+}  // namespace triage::train
