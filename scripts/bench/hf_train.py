@@ -116,9 +116,12 @@ def main():
 
     model = JointBert.from_pretrained(base)
     out_dir = os.path.join(ROOT, "runs", "hf_train")
+    import math
+    total_steps = math.ceil(len(train) / args.batch_size) * math.ceil(args.epochs)
+    warmup_steps = math.ceil(args.warmup_ratio * total_steps)  # triage's rounding
     targs = TrainingArguments(output_dir=out_dir, per_device_train_batch_size=args.batch_size,
                               learning_rate=args.lr, num_train_epochs=args.epochs, weight_decay=0.01,
-                              warmup_ratio=args.warmup_ratio, lr_scheduler_type="linear", max_grad_norm=1.0,
+                              warmup_steps=warmup_steps, lr_scheduler_type="linear", max_grad_norm=1.0,
                               seed=args.seed, save_strategy="no", report_to=[], logging_steps=50,
                               use_cpu=True, dataloader_num_workers=0, disable_tqdm=True,
                               remove_unused_columns=False)
