@@ -1,0 +1,138 @@
+// Sub-word predictions to word tags and character spans (see decode.h).
+#include "data/decode.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "data/error.h"
+
+namespace triage::data {
+
+std::optional<Aggregation> parse_aggregation(std::string_view name) {
+  if (name == "first") return Aggregation::first;
+  if (name == "average") return Aggregation::average;
+  if (name == "max") return Aggregation::max;
+  return std::nullopt;
+}
+
+const char* aggregation_name(Aggregation a) {
+  switch (a) {
+    case Aggregation::first: return "first";
+    case Aggregation::average: return "average";
+    case Aggregation::max: return "max";
+  }
+  return "?";
+}
+
+void softmax_rows(float* v, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = v + r * cols;
+    const float m = *std::max_element(row, row + cols);
+    float sum = 0;
+    for (int64_t c = 0; c < cols; ++c) sum += row[c] = std::exp(row[c] - m);
+    for (int64_t c = 0; c < cols; ++c) row[c] /= sum;
+  }
+}
+
+namespace {
+
+int32_t argmax(const float* row, int32_t n) {
+  return static_cast<int32_t>(std::max_element(row, row + n) - row);
+}
+
+template <class ScoreOf>
+std::vector<PredictedSpan> group(const std::vector<int32_t>& tags,
+                                 const std::vector<CharRange>& words, ScoreOf score_of) {
+  std::vector<PredictedSpan> spans;
+  int32_t open_type = -1, count = 0;
+  float sum = 0;
+  auto close = [&]() {
+    if (open_type >= 0) spans.back().score = sum / static_cast<float>(count);
+    open_type = -1;
+  };
+  for (size_t w = 0; w < tags.size(); ++w) {
+    const int32_t tag = tags[w];
+    const int32_t type = LabelSchema::type_of_tag(tag);
+    if (type < 0) {
+      close();
+      continue;
+    }
+    if (LabelSchema::is_begin(tag) || type != open_type) {
+      close();
+      spans.push_back({words[w].start, words[w].end, type, 0});
+      open_type = type;
+      sum = 0;
+      count = 0;
+    }
+    spans.back().end = words[w].end;
+    sum += score_of(w);
+    ++count;
+  }
+  close();
+  return spans;
+}
+
+}  // namespace
+
+std::vector<PredictedSpan> spans_from_word_tags(const std::vector<int32_t>& word_tags,
+                                                const std::vector<CharRange>& words) {
+  return group(word_tags, words, [](size_t) { return 1.0f; });
+}
+
+Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
+                    const std::vector<CharRange>& offsets, const std::vector<CharRange>& words,
+                    Aggregation aggregation) {
+  if (static_cast<int32_t>(offsets.size()) != n_subwords)
+    throw Error("decode_tags: " + std::to_string(offsets.size()) + " offsets for " +
+                std::to_string(n_subwords) + " sub-words");
+  Decoded d;
+  d.word_tags.assign(words.size(), 0);
+  d.word_scores.assign(words.size(), 0.0f);
+  std::vector<float> mean(static_cast<size_t>(n_tags));
+  size_t j = 0;  // first sub-word that may overlap the current word
+  for (size_t w = 0; w < words.size(); ++w) {
+    const CharRange word = words[w];
+    while (j < offsets.size() &&
+           (offsets[j].end <= word.start || offsets[j].start >= offsets[j].end))
+      ++j;
+    int32_t count = 0, first = -1, best = -1;
+    float best_p = -1;
+    std::fill(mean.begin(), mean.end(), 0.0f);
+    for (size_t k = j; k < offsets.size() && offsets[k].start < word.end; ++k) {
+      if (offsets[k].start >= offsets[k].end || offsets[k].end <= word.start) continue;
+      const float* row = probs + static_cast<int64_t>(k) * n_tags;
+      if (first < 0) first = static_cast<int32_t>(k);
+      ++count;
+      if (aggregation == Aggregation::average)
+        for (int32_t c = 0; c < n_tags; ++c) mean[static_cast<size_t>(c)] += row[c];
+      if (aggregation == Aggregation::max) {
+        const float p = row[argmax(row, n_tags)];
+        if (p > best_p) best_p = p, best = static_cast<int32_t>(k);
+      }
+    }
+    if (count == 0) {
+      // No sub-word (only characters the normalizer deletes, e.g. U+FFFD): the word
+      // continues the entity of the word before it, or is O.
+      const int32_t prev_type = w > 0 ? LabelSchema::type_of_tag(d.word_tags[w - 1]) : -1;
+      if (prev_type >= 0) {
+        d.word_tags[w] = LabelSchema::inside_tag(prev_type);
+        d.word_scores[w] = d.word_scores[w - 1];
+      }
+      continue;
+    }
+    const float* row = nullptr;
+    if (aggregation == Aggregation::first) row = probs + static_cast<int64_t>(first) * n_tags;
+    if (aggregation == Aggregation::max) row = probs + static_cast<int64_t>(best) * n_tags;
+    if (aggregation == Aggregation::average) {
+      for (float& m : mean) m /= static_cast<float>(count);
+      row = mean.data();
+    }
+    const int32_t tag = argmax(row, n_tags);
+    d.word_tags[w] = tag;
+    d.word_scores[w] = row[tag];
+  }
+  d.spans = group(d.word_tags, words, [&](size_t w) { return d.word_scores[w]; });
+  return d;
+}
+
+}  // namespace triage::data

@@ -1,0 +1,56 @@
+// The one decode path shared by eval and serve: per-sub-word tag probabilities back to
+// word tags and to character spans, with Hugging Face's token-classification aggregation
+// strategies. Spans are unions of whole words, so they never include surrounding
+// whitespace. Works for any tokenizer: a word's sub-words are the sub-words whose offsets
+// overlap it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "data/example.h"
+#include "data/labels.h"
+
+namespace triage::data {
+
+enum class Aggregation {
+  first,    // the word takes the argmax of its first sub-word
+  average,  // argmax of the mean of its sub-words' probabilities
+  max,      // the argmax of the sub-word whose top probability is highest
+};
+std::optional<Aggregation> parse_aggregation(std::string_view name);  // "first", "average", "max"
+const char* aggregation_name(Aggregation a);
+
+struct PredictedSpan {
+  int32_t start = 0;  // code points of the text, end exclusive
+  int32_t end = 0;
+  int32_t type = 0;   // index into LabelSchema::entity_types()
+  float score = 0;    // mean of its words' scores
+};
+
+struct Decoded {
+  std::vector<int32_t> word_tags;  // [n_words] tag ids (0 = O). A word no sub-word overlaps
+                                   // (only characters the normalizer deletes) continues the
+                                   // previous word's entity (I-), else is O
+  std::vector<float> word_scores;  // [n_words] probability of the chosen tag
+  std::vector<PredictedSpan> spans;
+};
+
+// probs: [n_subwords, n_tags] row-major probabilities (softmax of the logits) for the
+// content sub-words (no special tokens) whose offsets are given; words: the example's
+// words. Entities are grouped leniently: a B- tag, an I- after O or a type change starts
+// a new entity. n_tags must be LabelSchema::num_tags().
+Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
+                    const std::vector<CharRange>& offsets, const std::vector<CharRange>& words,
+                    Aggregation aggregation);
+
+// Row-wise softmax in place over a [rows, cols] row-major array.
+void softmax_rows(float* values, int64_t rows, int64_t cols);
+
+// Spans of word tags (same grouping as decode_tags, scores 1).
+std::vector<PredictedSpan> spans_from_word_tags(const std::vector<int32_t>& word_tags,
+                                                const std::vector<CharRange>& words);
+
+}  // namespace triage::data
