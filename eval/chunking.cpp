@@ -218,17 +218,13 @@ std::vector<Entity> strict_entities(const std::vector<std::string>& sentence, Sc
       // _forward: extend while tokens are inside the chunk.
       std::size_t end = n_tokens - 1;  // seqeval's fallback; unreachable since O is never inside
       const Token* p = &token;
-      bool found = false;
       for (std::size_t j = i + 1; j < ext.size(); ++j) {
-        if (matches(def.inside, *p, ext[j])) {
-          p = &ext[j];
-        } else {
+        if (!matches(def.inside, *p, ext[j])) {
           end = j;
-          found = true;
           break;
         }
+        p = &ext[j];
       }
-      (void)found;
       if (matches(def.end, ext[end - 1], ext[end]))
         entities.push_back({token.tag, sentence_id, static_cast<int64_t>(i), static_cast<int64_t>(end) - 1});
       i = end;
