@@ -1,12 +1,15 @@
-// BERT-family encoder forward pass (composite torch ops; fused kernels plug in later).
+// BERT-family encoder forward pass: composite torch ops, or triage's fused kernels.
 #include "model/encoder.h"
 
 #include <cmath>
 
 #include <torch/torch.h>
 
+#include "kernels/kernels.h"
+
 namespace triage::model {
 namespace nn = torch::nn;
+namespace F = torch::nn::functional;
 
 namespace {
 nn::LayerNorm layer_norm(int64_t hidden, double eps) {
@@ -44,6 +47,14 @@ torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& input_ids, const torc
   auto x = word_embeddings(input_ids) + position_embeddings(position_ids);  // [b, s, h]
   if (token_type_embeddings) x = x + token_type_embeddings(token_type_ids);
   return dropout(LayerNorm(x));
+}
+
+torch::Tensor EmbeddingsImpl::forward_fused(const torch::Tensor& input_ids, const torch::Tensor& position_ids,
+                                            const torch::Tensor& token_type_ids) {
+  return kernels::embeddings_layer_norm(
+      input_ids, position_ids, token_type_ids, word_embeddings->weight, position_embeddings->weight,
+      token_type_embeddings ? token_type_embeddings->weight : torch::Tensor(), LayerNorm->weight, LayerNorm->bias,
+      LayerNorm->options.eps(), is_training() ? dropout->options.p() : 0.0);
 }
 
 SelfAttentionImpl::SelfAttentionImpl(const ModelConfig& c) {
@@ -97,6 +108,30 @@ torch::Tensor LayerImpl::forward(const torch::Tensor& x, const torch::Tensor& at
   return output(inter, h);
 }
 
+torch::Tensor LayerImpl::forward_fused(const torch::Tensor& x, const torch::Tensor& key_mask) {
+  const auto b = x.size(0), s = x.size(1);
+  auto split = [&](const torch::Tensor& t) {  // [b, s, h] -> [b, heads, s, d]
+    return t.view({b, s, heads, head_dim}).transpose(1, 2);
+  };
+  // dense without its bias, then bias + dropout + residual + LayerNorm in one kernel
+  auto residual_out = [&](ResidualOutput& o, const torch::Tensor& in, const torch::Tensor& residual) {
+    return kernels::residual_layer_norm(F::linear(in, o->dense->weight), o->dense->bias, residual, o->LayerNorm->weight,
+                                        o->LayerNorm->bias, o->LayerNorm->options.eps(),
+                                        is_training() ? o->dropout->options.p() : 0.0);
+  };
+  auto& sa = attention->self;
+  auto q = split(sa->query(x)), k = split(sa->key(x)), v = split(sa->value(x));
+  auto scores = torch::matmul(q, k.transpose(-2, -1));  // [b, heads, s, s]
+  auto probs = kernels::attention_softmax(scores, key_mask, 1.0 / std::sqrt(static_cast<double>(head_dim)),
+                                          is_training() ? attn_dropout : 0.0);
+  auto ctx = torch::matmul(probs, v).transpose(1, 2).reshape({b, s, heads * head_dim});  // [b, s, h]
+  auto h = residual_out(attention->output, ctx, x);
+  auto& dense = intermediate->dense;
+  auto inter = act == "gelu" ? kernels::bias_gelu(F::linear(h, dense->weight), dense->bias)
+                             : activation(dense(h), act);  // [b, s, intermediate]
+  return residual_out(output, inter, h);
+}
+
 BackboneImpl::BackboneImpl(const ModelConfig& c) : config(c) {
   embeddings = register_module("embeddings", Embeddings(c));
   encoder = register_module("encoder", std::make_shared<torch::nn::Module>("Encoder"));
@@ -116,6 +151,12 @@ torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch:
     position_ids = roberta_position_ids(input_ids, config.pad_token_id);
   }
   auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
+  if (kernels::use_fused(kernel_mode, input_ids.is_cuda())) {
+    auto x = embeddings->forward_fused(input_ids, position_ids, types);
+    auto key_mask = attention_mask.ne(0);  // [b, s]
+    for (auto& l : layers) x = l->forward_fused(x, key_mask);
+    return x;
+  }
   auto x = embeddings(input_ids, position_ids, types);
   // [b, 1, 1, s]: every query attends to the non-padding keys of its row.
   auto mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
@@ -144,6 +185,14 @@ EncoderOutput TokenClassifierImpl::forward(const torch::Tensor& input_ids, const
   out.token_logits = classifier(h);
   if (has_intent_head()) out.intent_logits = intent_classifier(h.select(1, 0));
   return out;
+}
+
+torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const torch::Tensor& labels,
+                                              int64_t ignore_index) const {
+  if (kernels::use_fused(kernels(), logits.is_cuda()))
+    return kernels::token_cross_entropy(logits, labels, ignore_index);
+  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
+                          F::CrossEntropyFuncOptions().ignore_index(ignore_index));
 }
 
 void TokenClassifierImpl::init_heads(uint64_t seed) {

@@ -2,6 +2,9 @@
 // first token (joint intent + slot, as JointBERT). Submodules are registered under Hugging
 // Face's names, so named_parameters() yields exactly the tensor names transformers saves
 // ("bert.encoder.layer.0.attention.self.query.weight", "classifier.bias", ...).
+// Two implementations of the forward pass over the same parameters: composite torch ops, and
+// triage's fused kernels (kernels/, issue 6) - chosen by set_kernels(), fused by default on
+// CUDA. Both give the same results to float rounding.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -11,6 +14,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
+#include "kernels/kernel_mode.h"
 #include "model/config.h"
 
 namespace triage::model {
@@ -21,6 +25,9 @@ struct EmbeddingsImpl : torch::nn::Module {
   // input_ids, position_ids, token_type_ids: [batch, seq] int64 -> [batch, seq, hidden]
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& position_ids,
                         const torch::Tensor& token_type_ids);
+  // The same with the fused gather-sum + LayerNorm + dropout kernel.
+  torch::Tensor forward_fused(const torch::Tensor& input_ids, const torch::Tensor& position_ids,
+                              const torch::Tensor& token_type_ids);
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
       token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
@@ -61,6 +68,8 @@ struct LayerImpl : torch::nn::Module {
   explicit LayerImpl(const ModelConfig& c);
   // x: [batch, seq, hidden]; attn_mask: [batch, 1, 1, seq] bool, true = attend
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& attn_mask);
+  // The same with the fused kernels; key_mask: [batch, seq] bool, true = attend.
+  torch::Tensor forward_fused(const torch::Tensor& x, const torch::Tensor& key_mask);
   Attention attention{nullptr};
   Intermediate intermediate{nullptr};
   ResidualOutput output{nullptr};
@@ -80,6 +89,7 @@ struct BackboneImpl : torch::nn::Module {
   torch::nn::ModuleList layer{nullptr};
   std::vector<Layer> layers;  // the same modules as `layer`, typed
   ModelConfig config;
+  kernels::KernelMode kernel_mode = kernels::KernelMode::Auto;
 };
 TORCH_MODULE(Backbone);
 
@@ -102,6 +112,15 @@ class TokenClassifierImpl : public torch::nn::Module {
   void init_heads(uint64_t seed);
   // Backbone prefix of the Hugging Face names: "bert" or "roberta".
   const std::string& base_prefix() const { return prefix_; }
+  // model.kernels: Auto (default) = fused kernels on CUDA, torch ops on the CPU; Fused on
+  // the CPU runs the fp32 references; Torch keeps the composite path everywhere.
+  void set_kernels(kernels::KernelMode mode) { backbone->kernel_mode = mode; }
+  kernels::KernelMode kernels() const { return backbone->kernel_mode; }
+  // Mean token cross-entropy over labels != ignore_index: logits [batch, seq, num_labels],
+  // labels [batch, seq]. The fused kernel under the fused mode (loss 0 when no position is
+  // labelled, where torch's gives NaN), torch's cross_entropy otherwise.
+  torch::Tensor token_loss(const torch::Tensor& logits, const torch::Tensor& labels,
+                           int64_t ignore_index = -100) const;
 
   Backbone backbone{nullptr};
   torch::nn::Dropout dropout{nullptr};
