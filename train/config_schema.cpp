@@ -76,7 +76,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 void Schema::add(const std::string& key, std::string* f, const std::string& help) {
   fields_[key] = {help,
                   [this, key, f](const std::string& v, const std::string& w) {
-                    auto s = parse_scalar<std::string>(v, key, w, "a string");
+                    // "key=" and YAML null (~) clear a string
+                    auto s = (v.empty() || v == "~" || v == "null") ? std::string() : parse_scalar<std::string>(v, key, w, "a string");
                     const auto& allowed = fields_.at(key).allowed;
                     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
                       std::string list;

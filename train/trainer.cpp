@@ -253,6 +253,14 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
 Trainer::~Trainer() = default;
 
 model::TokenClassifier& Trainer::model() { return impl_->ck.model; }
+
+void Trainer::set_class_weights(const std::vector<float>& weights) {
+  if (weights.empty()) {
+    impl_->loss.class_weights = torch::Tensor();
+    return;
+  }
+  impl_->loss.class_weights = torch::tensor(weights, torch::kFloat);
+}
 torch::Device Trainer::device() const { return impl_->device; }
 
 void Trainer::resume(const fs::path& dir) {

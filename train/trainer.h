@@ -66,6 +66,8 @@ class Trainer {
   // Trains to the end, or until should_stop() returns true after an optimizer step (a
   // signal handler's flag): then last/ with the resume state is saved and run() returns.
   TrainSummary run(const std::function<bool()>& should_stop = {});
+  // Token class weights for the loss ([num_labels]); empty = none.
+  void set_class_weights(const std::vector<float>& weights);
   model::TokenClassifier& model();
   torch::Device device() const;
 

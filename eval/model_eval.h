@@ -1,0 +1,30 @@
+// Evaluating a model on labelled examples: the model side of triage-eval --model and of
+// the trainer's dev evaluation. Predictions come from model::Predictor (the decode path
+// serve uses); gold word tags from the examples' entity spans (BIO over words).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/example.h"
+#include "eval/eval_set.h"
+#include "eval/evaluate.h"
+#include "model/predictor.h"
+
+namespace triage::eval {
+
+// Word tags (BIO strings) of an example's gold entities.
+std::vector<std::string> gold_word_tags(const data::Example& example);
+
+// Tags every example and pairs predictions with gold. Gold intents are included when
+// the model has an intent head and the examples carry intents (unknown intents score as
+// errors, as unseen entity types do).
+EvalSet predict_eval_set(const model::Predictor& predictor, const std::vector<data::Example>& examples,
+                         const std::string& source);
+
+// The headline numbers the trainer tracks: entity_f1 (seqeval micro, default mode),
+// intent_accuracy, frame_accuracy (all tags and the intent right), token_accuracy.
+std::map<std::string, double> headline_metrics(const EvalResult& result);
+
+}  // namespace triage::eval

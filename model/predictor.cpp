@@ -1,0 +1,132 @@
+// Windowed, batched inference and decoding.
+#include "model/predictor.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <torch/torch.h>
+
+#include "data/align.h"
+#include "data/batching.h"
+#include "data/error.h"
+
+namespace triage::model {
+
+data::LabelSchema schema_from_config(const ModelConfig& config) {
+  std::vector<std::string> types;
+  for (const auto& l : config.labels) {
+    if (l == "O") continue;
+    if (l.size() < 3 || (l[0] != 'B' && l[0] != 'I') || l[1] != '-')
+      throw InputError("config.json: key 'id2label': label '" + l + "' is not O, B-<type> or I-<type>");
+    types.push_back(l.substr(2));
+  }
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  return data::LabelSchema(types, config.intent_labels);
+}
+
+Predictor::Predictor(TokenClassifier model, std::shared_ptr<const data::Tokenizer> tokenizer, PredictOptions options)
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(options) {
+  if (!tokenizer_) throw InputError("the checkpoint has no tokenizer: prediction needs one");
+  schema_ = schema_from_config(model_->config());
+  const auto& labels = model_->config().labels;
+  for (const auto& tag : schema_.tags()) {
+    auto it = std::find(labels.begin(), labels.end(), tag);
+    if (it == labels.end())
+      throw InputError("config.json: key 'id2label': has no '" + tag + "' although it has the entity type; "
+                       "a BIO schema needs both B- and I- tags of every type");
+    column_of_tag_.push_back(static_cast<int32_t>(it - labels.begin()));
+  }
+  if (options_.windows.max_seq_len > model_->config().max_position_embeddings - model_->config().position_offset())
+    throw InputError("max_seq_len " + std::to_string(options_.windows.max_seq_len) + " exceeds the model's " +
+                     std::to_string(model_->config().max_position_embeddings - model_->config().position_offset()) +
+                     " positions");
+}
+
+std::vector<Prediction> Predictor::predict(const std::vector<data::Example>& examples) const {
+  torch::InferenceMode guard;
+  const bool was_training = model_->is_training();
+  model_->eval();
+  const auto device = model_->parameters().front().device();
+  std::vector<data::EncodedExample> encoded;
+  encoded.reserve(examples.size());
+  std::vector<data::Feature> features;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    encoded.push_back(data::encode_example(*tokenizer_, examples[i], nullptr));
+    data::append_features(encoded.back(), static_cast<int32_t>(i), tokenizer_->special(), options_.windows, features);
+  }
+  const int64_t n_cols = static_cast<int64_t>(model_->config().labels.size());
+  const int32_t n_tags = schema_.num_tags();
+  const int64_t n_intents = model_->has_intent_head() ? static_cast<int64_t>(schema_.num_intents()) : 0;
+  // per feature: its content rows' tag probabilities in schema order, and intent probs
+  std::vector<std::vector<float>> feature_probs(features.size());
+  std::vector<std::vector<float>> feature_intent(features.size());
+  std::vector<int32_t> lengths;
+  for (const auto& f : features) lengths.push_back(f.size());
+  data::BatchOptions bo;
+  bo.max_tokens = options_.max_tokens;
+  bo.max_batch_size = options_.max_batch_size;
+  bo.shuffle = false;
+  const auto plan = data::plan_batches(lengths, bo, 0, 0);
+  const int32_t pad = std::max(0, tokenizer_->special().pad);
+  for (const auto& idx : plan) {
+    const auto b = data::collate(features, idx, pad);
+    auto ids = torch::from_blob(const_cast<int64_t*>(b.input_ids.data()), {b.rows, b.seq_len}, torch::kLong).to(device);
+    auto mask = torch::from_blob(const_cast<int64_t*>(b.attention_mask.data()), {b.rows, b.seq_len}, torch::kLong).to(device);
+    auto out = model_->forward(ids, mask);
+    auto probs = torch::softmax(out.token_logits.to(torch::kFloat), -1).to(torch::kCPU).contiguous();  // [rows, seq, cols]
+    torch::Tensor iprobs;
+    if (n_intents) iprobs = torch::softmax(out.intent_logits.to(torch::kFloat), -1).to(torch::kCPU).contiguous();
+    const float* p = probs.data_ptr<float>();
+    for (int64_t r = 0; r < b.rows; ++r) {
+      const int32_t fi = b.features[static_cast<size_t>(r)];
+      const auto& f = features[static_cast<size_t>(fi)];
+      const int32_t content = f.span.end - f.span.begin;
+      auto& dst = feature_probs[static_cast<size_t>(fi)];
+      dst.resize(static_cast<size_t>(content) * n_tags);
+      for (int32_t t = 0; t < content; ++t) {
+        const float* row = p + (r * b.seq_len + 1 + t) * n_cols;  // +1 skips [CLS]
+        for (int32_t k = 0; k < n_tags; ++k) dst[static_cast<size_t>(t) * n_tags + k] = row[column_of_tag_[k]];
+      }
+      if (n_intents) {
+        const float* ip = iprobs.data_ptr<float>() + r * n_intents;
+        feature_intent[static_cast<size_t>(fi)].assign(ip, ip + n_intents);
+      }
+    }
+  }
+  // group features per example, merge windows, decode
+  std::vector<Prediction> out(examples.size());
+  std::vector<std::vector<int32_t>> of_example(examples.size());
+  for (size_t fi = 0; fi < features.size(); ++fi) of_example[static_cast<size_t>(features[fi].example)].push_back(static_cast<int32_t>(fi));
+  std::vector<float> merged;
+  for (size_t e = 0; e < examples.size(); ++e) {
+    auto& pred = out[e];
+    const auto& enc = encoded[e];
+    const int32_t n = static_cast<int32_t>(enc.size());
+    pred.subwords = n;
+    pred.windows = static_cast<int32_t>(of_example[e].size());
+    std::vector<data::Window> windows;
+    std::vector<const float*> rows;
+    for (int32_t fi : of_example[e]) {
+      windows.push_back(features[static_cast<size_t>(fi)].span);
+      rows.push_back(feature_probs[static_cast<size_t>(fi)].data());
+    }
+    if (windows.size() == 1) {
+      merged = feature_probs[static_cast<size_t>(of_example[e][0])];
+    } else {
+      data::merge_windows(windows, rows, n, n_tags, merged);
+    }
+    pred.decoded = data::decode_tags(merged.data(), n, n_tags, enc.offsets, examples[e].words, options_.aggregation);
+    if (n_intents) {
+      pred.intent_probs.assign(static_cast<size_t>(n_intents), 0.0f);
+      for (int32_t fi : of_example[e])
+        for (int64_t k = 0; k < n_intents; ++k) pred.intent_probs[static_cast<size_t>(k)] += feature_intent[static_cast<size_t>(fi)][static_cast<size_t>(k)];
+      for (auto& v : pred.intent_probs) v /= static_cast<float>(of_example[e].size());
+      pred.intent = static_cast<int32_t>(std::max_element(pred.intent_probs.begin(), pred.intent_probs.end()) - pred.intent_probs.begin());
+    }
+  }
+  if (was_training) model_->train();
+  return out;
+}
+
+}  // namespace triage::model

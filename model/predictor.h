@@ -1,0 +1,55 @@
+// Inference over examples, the one path train (dev evaluation), eval (--model) and serve
+// use: tokenize and align, cut long inputs into windows, batch by length, run the model,
+// merge windows (each sub-word from the window where it is most central), decode with the
+// shared decode path (data/decode.h) and average the windows' intent probabilities.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "data/decode.h"
+#include "data/example.h"
+#include "data/labels.h"
+#include "data/tokenizer.h"
+#include "data/windows.h"
+#include "model/encoder.h"
+
+namespace triage::model {
+
+struct PredictOptions {
+  data::WindowOptions windows{128, 32};
+  data::Aggregation aggregation = data::Aggregation::first;
+  int64_t max_tokens = 8192;   // padded sub-words per forward batch
+  int32_t max_batch_size = 64;
+};
+
+struct Prediction {
+  data::Decoded decoded;             // word tags (schema tag ids), word scores, spans
+  int32_t intent = -1;               // schema intent id; -1 without an intent head
+  std::vector<float> intent_probs;   // [num_intents], averaged over windows
+  int32_t subwords = 0;              // content sub-words of the example
+  int32_t windows = 0;
+};
+
+// The label schema a checkpoint predicts: entity types from its B-/I- labels, intents
+// from triage_intent_labels. Throws InputError when a label is not O, B-x or I-x.
+data::LabelSchema schema_from_config(const ModelConfig& config);
+
+class Predictor {
+ public:
+  Predictor(TokenClassifier model, std::shared_ptr<const data::Tokenizer> tokenizer, PredictOptions options);
+  const data::LabelSchema& schema() const { return schema_; }
+  // One Prediction per example, in order; independent of how examples are grouped
+  // (batch invariance of the model). Runs under InferenceMode on the model's device.
+  std::vector<Prediction> predict(const std::vector<data::Example>& examples) const;
+
+ private:
+  mutable TokenClassifier model_;  // forward() is non-const in torch
+  std::shared_ptr<const data::Tokenizer> tokenizer_;
+  PredictOptions options_;
+  data::LabelSchema schema_;
+  std::vector<int32_t> column_of_tag_;  // schema tag id -> model output column
+};
+
+}  // namespace triage::model

@@ -1,0 +1,169 @@
+// triage-train: fine-tune a BERT-family checkpoint on labelled support data.
+//   triage-train --config configs/NAME.yaml [--config more.yaml] [--set section.key=value ...]
+//                [--dump-config] [--resume DIR]
+// Exit codes: 0 done (or stopped on SIGINT/SIGTERM with a resumable state), 2 bad input or
+// usage, 1 internal failure.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include <ATen/Parallel.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "data/error.h"
+#include "data/file_io.h"
+#include "data/log.h"
+#include "eval/model_eval.h"
+#include "model/checkpoint.h"
+#include "model/predictor.h"
+#include "train/data_source.h"
+#include "train/train_config.h"
+#include "train/trainer.h"
+
+using namespace triage;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+std::string describe_unseen(const data::UnseenLabels& u) {
+  std::string s;
+  for (const auto& [k, v] : u.entity_types) s += (s.empty() ? "" : ", ") + ("entity " + k + " x" + std::to_string(v));
+  for (const auto& [k, v] : u.intents) s += (s.empty() ? "" : ", ") + ("intent " + k + " x" + std::to_string(v));
+  return s;
+}
+
+int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const std::string& resume) {
+  if (cfg.model.base.empty()) throw InputError("model.base: required (a checkpoint directory, or minilm)");
+  if (cfg.data.train.empty()) throw InputError("data.train: required (a file or a JointBERT split folder)");
+  if (cfg.model.max_seq_len < 8) throw InputError("model.max_seq_len: expected >= 8");
+  if (cfg.model.stride < 0 || cfg.model.stride >= cfg.model.max_seq_len - 2)
+    throw InputError("model.stride: expected 0 <= stride < max_seq_len - 2");
+  if (cfg.run.threads > 0) at::set_num_threads(static_cast<int>(cfg.run.threads));
+
+  auto train_ex = train::read_split(cfg.data.train, cfg.data.format);
+  if (train_ex.empty()) throw InputError("data.train: " + cfg.data.train + " holds no examples");
+  auto schema = data::LabelSchema::from_examples(train_ex);
+  std::vector<data::Example> dev_ex, test_ex;
+  if (!cfg.data.dev.empty()) dev_ex = train::read_split(cfg.data.dev, cfg.data.format);
+  if (!cfg.data.test.empty()) test_ex = train::read_split(cfg.data.test, cfg.data.format);
+  for (auto [name, split] : {std::pair{"dev", &dev_ex}, std::pair{"test", &test_ex}}) {
+    auto u = schema.unseen(*split);
+    if (!u.empty()) log::warn(std::string(name) + " has labels the training data lacks (scored as errors): " + describe_unseen(u));
+  }
+  log::info("labels: " + std::to_string(schema.entity_types().size()) + " entity types (" +
+            std::to_string(schema.num_tags()) + " tags), " + std::to_string(schema.num_intents()) + " intents");
+
+  model::LoadOptions lo;
+  lo.labels = schema.tags();
+  lo.intent_labels = schema.intents();
+  lo.seed = static_cast<uint64_t>(cfg.run.seed);
+  const fs::path base = model::resolve_model_dir(cfg.model.base);
+  auto ck = model::load_checkpoint(base, lo);
+  data::WindowOptions wo{static_cast<int32_t>(cfg.model.max_seq_len), static_cast<int32_t>(cfg.model.stride)};
+  train::FeatureStats fs_stats;
+  auto features = train::make_features(train_ex, *ck.tokenizer, schema, wo, cfg.model.label_all_subwords, &fs_stats);
+  log::info("train: " + std::to_string(fs_stats.examples) + " examples, " + std::to_string(fs_stats.subwords) +
+            " sub-words, " + std::to_string(fs_stats.features) + " windows (" + std::to_string(fs_stats.windowed_examples) +
+            " examples longer than max_seq_len), " + std::to_string(fs_stats.cut_spans) + " spans cut inside a word");
+  auto weights = train::class_weights(features, schema, cfg.loss.class_weights, cfg.loss.class_weight_values);
+  data::BatchOptions bo;
+  bo.max_tokens = cfg.run.max_tokens;
+  bo.max_batch_size = static_cast<int32_t>(cfg.run.batch_size);
+  train::FeatureBatchSource source(std::move(features), bo, static_cast<uint64_t>(cfg.run.seed),
+                                   std::max(0, ck.tokenizer->special().pad));
+
+  model::PredictOptions po;
+  po.windows = wo;
+  po.max_tokens = std::max<int64_t>(cfg.run.max_tokens, 2048);
+  auto tokenizer = ck.tokenizer;
+  train::Evaluator evaluator;
+  if (!dev_ex.empty()) {
+    evaluator = [&dev_ex, tokenizer, po, cfg](model::TokenClassifier& m) {
+      model::Predictor p(m, tokenizer, po);
+      auto set = eval::predict_eval_set(p, dev_ex, cfg.data.dev);
+      return eval::headline_metrics(eval::evaluate(set));
+    };
+  }
+  json meta = {{"base_model", base.string()},
+               {"max_seq_len", cfg.model.max_seq_len},
+               {"stride", cfg.model.stride},
+               {"label_schema", schema.to_json()},
+               {"data", {{"train", cfg.data.train}, {"dev", cfg.data.dev}, {"test", cfg.data.test},
+                         {"train_examples", train_ex.size()}}},
+               {"config_yaml", resolved_yaml}};
+  fs::create_directories(cfg.run.output_dir);
+  data::write_file_atomic(fs::path(cfg.run.output_dir) / "config.yaml", resolved_yaml);
+
+  train::Trainer trainer(cfg, std::move(ck), source, evaluator, meta);
+  if (cfg.loss.class_weights != "none" || !cfg.loss.class_weight_values.empty()) trainer.set_class_weights(weights);
+  if (!resume.empty()) trainer.resume(resume);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  auto summary = trainer.run([] { return g_stop != 0; });
+  json sj = {{"steps", summary.steps}, {"epochs", summary.epochs_completed}, {"seconds", summary.seconds},
+             {"train_tokens_per_s", summary.tokens_per_second}, {"best_metric", summary.best_metric},
+             {"best_step", summary.best_step}, {"early_stopped", summary.early_stopped},
+             {"interrupted", summary.interrupted}, {"best_dir", summary.best_dir.string()},
+             {"last_dir", summary.last_dir.string()}};
+  if (summary.interrupted) {
+    std::cout << sj.dump(2) << "\n";
+    return 0;
+  }
+  if (!test_ex.empty()) {
+    model::LoadOptions tl;
+    auto best = model::load_checkpoint(summary.best_dir, tl);
+    model::Predictor p(best.model, best.tokenizer, po);
+    auto result = eval::evaluate(eval::predict_eval_set(p, test_ex, cfg.data.test));
+    std::cout << "== test (" << cfg.data.test << ", " << summary.best_dir.string() << ") ==\n"
+              << eval::format_result(result);
+    data::write_file_atomic(fs::path(cfg.run.output_dir) / "test_metrics.json", eval::result_json(result).dump(2) + "\n");
+    sj["test"] = eval::headline_metrics(result);
+  }
+  data::write_file_atomic(fs::path(cfg.run.output_dir) / "summary.json", sj.dump(2) + "\n");
+  std::cout << sj.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"triage-train: fine-tune a BERT-family token classifier (+ intent) on support data"};
+  std::vector<std::string> configs, sets;
+  std::string resume;
+  bool dump = false;
+  app.add_option("--config", configs, "YAML config; repeat to layer (later over earlier)");
+  app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
+  app.add_flag("--dump-config", dump, "print the resolved config and exit");
+  app.add_option("--resume", resume, "continue the run whose output directory (or last/) this is");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    train::TrainConfig cfg;
+    config::Schema schema;
+    cfg.register_fields(schema);
+    for (const auto& c : configs) schema.load_yaml_file(c);
+    for (const auto& s : sets) schema.set(s);
+    const auto yaml = schema.dump_yaml();
+    if (dump) {
+      std::cout << yaml;
+      return 0;
+    }
+    std::cerr << "triage-train: resolved config\n" << yaml;
+    return run(cfg, yaml, resume);
+  } catch (const InputError& e) {
+    std::cerr << "triage-train: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "triage-train: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
