@@ -1,10 +1,11 @@
 // triage-model: inspect, convert, tag with and time a checkpoint directory.
 //   triage-model info    --model DIR
-//   triage-model tag     --model DIR [--labels O,B-x,...] TEXT...
+//   triage-model tag     --model DIR [--aggregation first|average|max] TEXT...
 //   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
 //   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W]
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <iostream>
 #include <numeric>
@@ -14,7 +15,9 @@
 #include <torch/torch.h>
 
 #include "data/error.h"
+#include "data/example.h"
 #include "model/checkpoint.h"
+#include "model/predictor.h"
 
 using namespace triage;
 namespace fs = std::filesystem;
@@ -79,29 +82,35 @@ int cmd_info(const std::string& dir) {
   return 0;
 }
 
-int cmd_tag(const std::string& dir, const std::string& labels, const std::vector<std::string>& texts) {
+int cmd_tag(const std::string& dir, const std::string& labels, const std::vector<std::string>& texts,
+            const std::string& aggregation) {
   auto ck = model::load_checkpoint(dir, options_from(labels, "", true));
-  torch::InferenceMode guard;
-  const auto& names = ck.config().labels;
-  for (const auto& text : texts) {
-    auto enc = ck.tokenizer->encode(text);
-    const auto n = static_cast<int64_t>(enc.size());
-    if (n > ck.config().max_position_embeddings)
-      throw InputError("text of " + std::to_string(n) + " sub-words exceeds max_position_embeddings " +
-                       std::to_string(ck.config().max_position_embeddings));
-    std::vector<int64_t> ids(enc.ids.begin(), enc.ids.end());
-    auto input = torch::tensor(ids, torch::kLong).unsqueeze(0);
-    auto out = ck.model->forward(input, torch::ones_like(input));
-    auto probs = torch::softmax(out.token_logits[0], -1);
-    auto [best_p, best] = probs.max(-1);
-    std::cout << "text: " << text << "\n";
-    for (int64_t i = 0; i < n; ++i) {
-      if (enc.special[i]) continue;
-      const auto [b, e] = enc.offsets[i];
-      std::cout << "  " << ck.tokenizer->id_to_token(enc.ids[i]) << "\t[" << b << "," << e << ")\t'"
-                << cp_substr(text, b, e) << "'\t" << names.at(best[i].item<int64_t>()) << "\t"
-                << best_p[i].item<float>() << "\n";
-    }
+  model::PredictOptions po;
+  po.windows.max_seq_len = static_cast<int32_t>(std::min<int64_t>(
+      ck.triage_meta.value("max_seq_len", int64_t{128}),
+      ck.config().max_position_embeddings - ck.config().position_offset()));
+  po.windows.stride = static_cast<int32_t>(ck.triage_meta.value("stride", int64_t{32}));
+  auto agg = data::parse_aggregation(aggregation);
+  if (!agg) throw InputError("--aggregation: expected first, average or max, found '" + aggregation + "'");
+  po.aggregation = *agg;
+  model::Predictor predictor(ck.model, ck.tokenizer, po);
+  std::vector<data::Example> examples;
+  for (size_t i = 0; i < texts.size(); ++i) examples.push_back(data::make_text_example(std::to_string(i), texts[i]));
+  const auto preds = predictor.predict(examples);
+  const auto& schema = predictor.schema();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    nlohmann::json ents = nlohmann::json::array();
+    for (const auto& sp : preds[i].decoded.spans)
+      ents.push_back({{"label", schema.entity_types()[static_cast<size_t>(sp.type)]},
+                      {"text", cp_substr(texts[i], sp.start, sp.end)},
+                      {"start", sp.start},
+                      {"end", sp.end},
+                      {"score", std::round(sp.score * 1e4) / 1e4}});
+    nlohmann::json j = {{"text", texts[i]}, {"entities", ents}};
+    if (preds[i].intent >= 0)
+      j["intent"] = {{"label", schema.intents()[static_cast<size_t>(preds[i].intent)]},
+                     {"score", std::round(preds[i].intent_probs[static_cast<size_t>(preds[i].intent)] * 1e4) / 1e4}};
+    std::cout << j.dump(2) << "\n";
   }
   return 0;
 }
@@ -160,9 +169,11 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "print the configuration, labels and load report as JSON");
   info->add_option("--model", dir, "checkpoint directory")->required();
-  auto* tag = app.add_subcommand("tag", "tokenize and tag texts; prints sub-words, offsets, labels");
+  auto* tag = app.add_subcommand("tag", "tag texts: entities with code-point offsets and the intent, as JSON");
   tag->add_option("--model", dir, "checkpoint directory")->required();
   tag->add_option("--labels", labels, "comma-separated token labels (re-initialises the head)");
+  std::string aggregation = "first";
+  tag->add_option("--aggregation", aggregation, "sub-word to word aggregation: first, average or max");
   tag->add_option("texts", texts, "texts to tag")->required();
   auto* convert = app.add_subcommand("convert", "load a checkpoint (optionally with new heads) and save it");
   convert->add_option("--model", dir, "source directory")->required();
@@ -184,7 +195,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*info) return cmd_info(dir);
-    if (*tag) return cmd_tag(dir, labels, texts);
+    if (*tag) return cmd_tag(dir, labels, texts, aggregation);
     if (*convert) return cmd_convert(dir, out, labels, intents);
     if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup);
   } catch (const InputError& e) {
