@@ -15,6 +15,7 @@
 #include "data/file_io.h"
 #include "data/log.h"
 #include "eval/model_eval.h"
+#include "kernels/kernel_mode.h"
 #include "model/checkpoint.h"
 #include "model/predictor.h"
 #include "train/data_source.h"
@@ -64,6 +65,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   lo.seed = static_cast<uint64_t>(cfg.run.seed);
   const fs::path base = model::resolve_model_dir(cfg.model.base);
   auto ck = model::load_checkpoint(base, lo);
+  ck.model->set_kernels(kernels::parse_kernel_mode(cfg.model.kernels));  // auto: fused on CUDA
   data::WindowOptions wo{static_cast<int32_t>(cfg.model.max_seq_len), static_cast<int32_t>(cfg.model.stride)};
   train::FeatureStats fs_stats;
   auto features = train::make_features(train_ex, *ck.tokenizer, schema, wo, cfg.model.label_all_subwords, &fs_stats);

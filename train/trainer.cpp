@@ -232,6 +232,10 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   auto& I = *impl_;
   if (I.cfg.optim.grad_accum < 1) throw InputError("optim.grad_accum: expected >= 1, found " + std::to_string(I.cfg.optim.grad_accum));
   if (I.cfg.run.threads > 0) torch::set_num_threads(static_cast<int>(I.cfg.run.threads));
+  // libtorch seeds its default generators nondeterministically per process: run.seed
+  // makes dropout (and anything else drawn from them) repeatable. resume() restores the
+  // generators' exact state afterwards.
+  torch::manual_seed(static_cast<uint64_t>(I.cfg.run.seed));
   I.device = resolve_device(I.cfg.run.device);
   I.bf16 = I.device.is_cuda() && I.cfg.run.precision != "fp32";
   if (!I.device.is_cuda() && I.cfg.run.precision == "bf16")
