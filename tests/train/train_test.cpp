@@ -250,3 +250,30 @@ TEST(Trainer, LossDecreasesOnToyTask) {
   EXPECT_LT(losses.back(), 0.5 * losses.front()) << "first " << losses.front() << " last " << losses.back();
   fs::remove_all(dir);
 }
+
+TEST(Trainer, EarlyStoppingAfterPatienceAndBestKept) {
+  ToySource src;
+  auto dir = temp_dir("patience");
+  auto cfg = toy_config(dir);
+  cfg.run.epochs = 10;
+  cfg.optim.grad_accum = 1;
+  cfg.run.eval_every = 2;
+  cfg.run.patience = 2;
+  // dev metric improves at the first two evaluations, then only gets worse
+  int calls = 0;
+  auto eval = [&calls](model::TokenClassifier&) {
+    ++calls;
+    const double v = calls <= 2 ? 0.1 * calls : 0.2 - 0.01 * calls;
+    return std::map<std::string, double>{{"entity_f1", v}};
+  };
+  Trainer t(cfg, toy_checkpoint(), src, eval, {});
+  auto s = t.run();
+  EXPECT_TRUE(s.early_stopped);
+  EXPECT_EQ(calls, 4);               // two improvements, then patience 2
+  EXPECT_EQ(s.steps, 8);             // evaluations at steps 2, 4, 6, 8
+  EXPECT_EQ(s.best_step, 4);
+  EXPECT_NEAR(s.best_metric, 0.2, 1e-12);
+  std::ifstream meta(dir / "best" / "triage.json");
+  EXPECT_EQ(nlohmann::json::parse(meta)["step"], 4);
+  fs::remove_all(dir);
+}
