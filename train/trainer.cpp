@@ -113,14 +113,15 @@ struct Trainer::Impl {
     return total;
   }
 
-  json state_json() const {
+  // elapsed_s: training seconds so far, earlier (interrupted) runs included.
+  json state_json(double elapsed_s) const {
     return {{"step", step},           {"epoch", epoch},         {"next_batch", next_batch},
             {"best_metric", best},    {"best_step", best_step}, {"bad_evals", bad_evals},
-            {"tokens_seen", tokens_seen}, {"elapsed_s", elapsed_before},
+            {"tokens_seen", tokens_seen}, {"elapsed_s", elapsed_s},
             {"seed", cfg.run.seed},   {"grad_accum", cfg.optim.grad_accum}};
   }
 
-  void save_state(const fs::path& dir) {
+  void save_state(const fs::path& dir, double elapsed_s) {
     fs::create_directories(dir);
     torch::save(*opt, (dir / "optimizer.pt").string());
     auto cpu_gen = at::detail::getDefaultCPUGenerator();
@@ -136,7 +137,7 @@ struct Trainer::Impl {
       rng.push_back(g.get_state());
     }
     torch::save(rng, (dir / "rng.pt").string());
-    std::ofstream(dir / "state.json") << state_json().dump(2) << "\n";
+    std::ofstream(dir / "state.json") << state_json(elapsed_s).dump(2) << "\n";
   }
 
   void load_state(const fs::path& dir) {
@@ -186,9 +187,9 @@ struct Trainer::Impl {
     return m;
   }
 
-  void save_last() {
+  void save_last(double elapsed_s) {
     model::save_checkpoint(out_dir / "last", ck.model, ck.tokenizer.get(), checkpoint_meta("last"),
-                           [&](const fs::path& tmp) { save_state(tmp / "training_state"); });
+                           [&](const fs::path& tmp) { save_state(tmp / "training_state", elapsed_s); });
   }
 
   void record(const json& j) {
@@ -361,13 +362,14 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
       }
       const auto now = std::chrono::steady_clock::now();
       const double run_s = std::chrono::duration<double>(now - t_start).count();
-      if (I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0 || I.step == total || tty) {
+      const bool log_step = I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0;
+      if (log_step || I.step == total || tty) {
         const double win_s = std::chrono::duration<double>(now - window_start).count();
         const double tps = win_s > 0 ? static_cast<double>(window_tokens) / win_s : 0;
         const double avg = window_loss / std::max<int64_t>(1, window_n);
         const double eta = run_s / static_cast<double>(std::max<int64_t>(1, I.step - first_step)) *
                            static_cast<double>(total - I.step);
-        if (I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0 || I.step == total) {
+        if (log_step || I.step == total) {
           I.record({{"type", "train"}, {"step", I.step}, {"epoch", I.epoch}, {"loss", avg},
                     {"token_loss", window_token / std::max<int64_t>(1, window_n)},
                     {"intent_loss", window_intent / std::max<int64_t>(1, window_n)}, {"lr", lr},
@@ -386,7 +388,7 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
         } else {
           log::info(line);
         }
-        if (I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0) {
+        if (log_step) {
           window_loss = window_token = window_intent = 0;
           window_n = window_tokens = 0;
           window_start = now;
@@ -408,12 +410,8 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
         stop = true;
       }
       // last/ (with the resume state) follows every evaluation, epoch end and the end.
-      if (do_eval || epoch_end || stop) {
-        const double saved_elapsed = I.elapsed_before;
-        I.elapsed_before = saved_elapsed + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-        I.save_last();
-        I.elapsed_before = saved_elapsed;
-      }
+      if (do_eval || epoch_end || stop)
+        I.save_last(I.elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
@@ -425,7 +423,7 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
   summary.tokens_per_second = secs > 0 ? static_cast<double>(tokens_this_run) / secs : 0;
   summary.last_dir = I.out_dir / "last";
   summary.best_dir = I.best_step >= 0 ? I.out_dir / "best" : summary.last_dir;
-  if (!fs::exists(summary.last_dir)) I.save_last();
+  if (!fs::exists(summary.last_dir)) I.save_last(I.elapsed_before + secs);
   I.record({{"type", "summary"}, {"step", I.step}, {"seconds", secs}, {"tokens_per_s", summary.tokens_per_second},
             {"best_metric", I.best}, {"best_step", I.best_step}, {"early_stopped", summary.early_stopped}});
   return summary;
