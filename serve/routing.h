@@ -1,0 +1,76 @@
+// Routing rules: the queue a request goes to, from its intent, its confidence and its
+// entities. Loaded from YAML (configs/routing.yaml shows every key), validated at start and
+// on reload; errors name the file, line and rule. Torch-free: the server calls route()
+// after decoding, the fuzz build links it without torch.
+//
+// Order of evaluation (first that applies wins):
+//   1. overrides, in file order (an entity label present, optionally with a numeric
+//      threshold on the entity's value, optionally restricted to an intent);
+//   2. intent confidence below min_intent_confidence -> fallback_queue (fallback = true);
+//   3. the intent map (intent label -> queue);
+//   4. default_queue.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace triage::serve {
+
+struct RoutedEntity {
+  std::string label;  // entity type, e.g. "error_code"
+  std::string text;   // surface text, e.g. "$1,200.50"
+  float score = 0.f;
+};
+
+struct RouteInput {
+  bool has_intent = false;  // false when the model has no intent head
+  std::string intent;       // winning intent label
+  float intent_score = 0.f;
+  std::vector<RoutedEntity> entities;
+};
+
+struct RouteDecision {
+  std::string queue;
+  std::string reason;  // "override:<rule>", "low_confidence:<score> < <min>", "intent:<label>", "default"
+  bool fallback = false;
+};
+
+class RoutingRules {
+ public:
+  // Throws InputError naming file:line, the rule and what was expected/found.
+  static RoutingRules load_file(const std::string& path);
+  static RoutingRules load_string(const std::string& yaml, const std::string& source);
+  // No rules file: the queue is the intent label; without an intent, "default".
+  static RoutingRules defaults();
+
+  // Every intent and entity label the rules name must exist in the model; throws
+  // InputError naming the rule and the nearest valid label otherwise.
+  void validate_labels(const std::vector<std::string>& entity_types,
+                       const std::vector<std::string>& intents) const;
+
+  RouteDecision route(const RouteInput& input) const;
+
+  std::vector<std::string> queues() const;  // every queue a decision can name, sorted, unique
+  size_t rule_count() const;                // number of overrides + intent mappings
+  const std::string& source() const { return source_; }
+
+ private:
+  struct Override {
+    std::string name;
+    std::string entity;            // empty: any entity (then intent must be set)
+    std::string intent;            // empty: any intent
+    bool has_greater_than = false;
+    double greater_than = 0.0;     // numeric value parsed from the entity text
+    std::string queue;
+  };
+  std::string source_ = "<defaults>";
+  std::string default_queue_ = "default";
+  std::string fallback_queue_ = "fallback";
+  double min_intent_confidence_ = 0.0;
+  bool intent_is_queue_ = true;  // defaults(): queue = intent label
+  std::vector<std::pair<std::string, std::string>> intent_queues_;
+  std::vector<Override> overrides_;
+};
+
+}  // namespace triage::serve
