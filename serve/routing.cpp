@@ -1,30 +1,396 @@
-// Placeholder: defaults() only; the YAML loader arrives with the routing helper's change.
+// Routing rules: YAML loading with file:line errors, label validation, the route decision
+// and the amount parser behind `greater_than`.
 #include "serve/routing.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include "data/error.h"
+#include "train/config_schema.h"
 
 namespace triage::serve {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"default_queue", "fallback_queue", "min_intent_confidence", "intents",
+                                           "overrides"};
+const std::vector<std::string> kOverrideKeys = {"name", "entity", "intent", "greater_than", "queue"};
+
+std::string nearest(const std::string& key, const std::vector<std::string>& valid) {
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& v : valid) {
+    const auto d = config::edit_distance(key, v);
+    if (d < best_d) {
+      best_d = d;
+      best = v;
+    }
+  }
+  return best;
+}
+
+std::string at(const std::string& source, const YAML::Node& n) {
+  const auto m = n.Mark();
+  if (m.line < 0) return source;
+  return source + ":" + std::to_string(m.line + 1);
+}
+
+// file:line of `key` in `map` (a null value has no useful position of its own).
+std::string key_at(const std::string& source, const YAML::Node& map, const std::string& key) {
+  for (const auto& kv : map)
+    if (kv.first.IsScalar() && kv.first.Scalar() == key) return at(source, kv.first);
+  return at(source, map);
+}
+
+// What a node holds, for "found ..." in messages.
+std::string describe(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing (null)";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return "'" + n.Scalar() + "'";
+}
+
+std::string scalar_string(const YAML::Node& n, const std::string& where, const std::string& what) {
+  if (!n.IsDefined() || !n.IsScalar() || n.Scalar().empty())
+    throw InputError(where + ": expected " + what + " (a non-empty string), found " + describe(n));
+  return n.Scalar();
+}
+
+double scalar_number(const YAML::Node& n, const std::string& where, const std::string& what) {
+  if (!n.IsDefined() || !n.IsScalar()) throw InputError(where + ": expected " + what + ", found " + describe(n));
+  double v = 0.0;
+  try {
+    v = n.as<double>();
+  } catch (const YAML::Exception&) {
+    throw InputError(where + ": expected " + what + ", found " + describe(n));
+  }
+  if (!std::isfinite(v)) throw InputError(where + ": expected " + what + " (finite), found " + describe(n));
+  return v;
+}
+
+void check_keys(const YAML::Node& map, const std::vector<std::string>& valid, const std::string& source,
+                const std::string& context) {
+  std::set<std::string> seen;
+  for (const auto& kv : map) {
+    const auto key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
+    if (std::find(valid.begin(), valid.end(), key) == valid.end())
+      throw InputError(at(source, kv.first) + ": " + context + "unknown key '" + key + "' (did you mean '" +
+                       nearest(key, valid) + "'?)");
+    if (!seen.insert(key).second)
+      throw InputError(at(source, kv.first) + ": " + context + "key '" + key + "' appears twice");
+  }
+}
+
+// Shortest decimal text for a score/threshold in a reason string: 0.4231, 0.5, 1.
+std::string compact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  std::string s = buf;
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+// Entity types from a label list that may hold tagged labels (B-x, I-x, ...) or bare types.
+std::vector<std::string> bare_types(const std::vector<std::string>& labels) {
+  std::set<std::string> out;
+  for (const auto& l : labels) {
+    if (l == "O") continue;
+    if (l.size() > 2 && l[1] == '-' && std::string("BIESLU").find(l[0]) != std::string::npos)
+      out.insert(l.substr(2));
+    else
+      out.insert(l);
+  }
+  return {out.begin(), out.end()};
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::optional<double> parse_amount(const std::string& text) {
+  // The one run of digits and separators in the text; currency symbols, codes and words
+  // around it are ignored. Separators inside it: '.', ',', ' ', '\'', U+00A0, U+202F.
+  std::string run;  // digits, '.', ',', with grouping spaces/apostrophes removed
+  bool negative = false, in_run = false, done = false;
+  size_t i = 0, after_run = std::string::npos;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = 1;
+    bool sep_space = false;
+    if (c == ' ' || c == '\'') {
+      sep_space = true;
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+      sep_space = true, len = 2;  // no-break space
+    } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+               static_cast<unsigned char>(text[i + 2]) == 0xAF) {
+      sep_space = true, len = 3;  // narrow no-break space
+    }
+    if (is_digit(static_cast<char>(c))) {
+      if (done) return std::nullopt;  // a second number: ambiguous
+      if (!in_run) {
+        // a minus sign anywhere before the number ("-$40", "$-40", "CHF -40")
+        const auto prefix = text.substr(0, i);
+        negative = prefix.find('-') != std::string::npos || prefix.find("\xE2\x88\x92") != std::string::npos;
+      }
+      in_run = true;
+      run += static_cast<char>(c);
+    } else if (in_run && (c == '.' || c == ',')) {
+      run += static_cast<char>(c);
+    } else if (in_run && sep_space) {
+      // a grouping space only when a digit follows it ("1 200"); else the run ends
+      const size_t k = i + len;
+      if (k < text.size() && is_digit(text[k])) {
+        run += ' ';
+      } else {
+        in_run = false, done = true, after_run = i;
+      }
+    } else if (in_run) {
+      in_run = false, done = true, after_run = i;
+    }
+    i += len;
+  }
+  if (run.empty()) return std::nullopt;
+  if (after_run == std::string::npos) after_run = text.size();
+  // trailing separators belong to the sentence ("$40." / "40,")
+  while (!run.empty() && (run.back() == '.' || run.back() == ',')) run.pop_back();
+  // a k/K suffix right after the number: thousands ("$2k", "2.5K")
+  double scale = 1.0;
+  if (after_run < text.size() && (text[after_run] == 'k' || text[after_run] == 'K')) {
+    const size_t n = after_run + 1;
+    if (n == text.size() || !std::isalpha(static_cast<unsigned char>(text[n]))) scale = 1000.0;
+  }
+
+  // Decide which separator is the decimal point.
+  const auto last_dot = run.rfind('.'), last_comma = run.rfind(',');
+  const bool has_dot = last_dot != std::string::npos, has_comma = last_comma != std::string::npos;
+  char decimal = 0;  // 0: no decimal part
+  if (has_dot && has_comma) {
+    decimal = last_dot > last_comma ? '.' : ',';
+  } else if (has_dot || has_comma) {
+    const char sep = has_dot ? '.' : ',';
+    const auto first = run.find(sep), last = run.rfind(sep);
+    if (first != last) {
+      decimal = 0;  // repeated: grouping ("1,200,000" / "1.200.000")
+    } else {
+      // once: grouping when exactly three digits follow and 1-3 non-zero-led digits precede
+      // ("1,200" = 1200, "€2.345" = 2345); else the decimal point ("12,50", "0.500", "1200.5")
+      const auto before = run.substr(0, first), after = run.substr(first + 1);
+      std::string before_digits;
+      for (char ch : before)
+        if (is_digit(ch)) before_digits += ch;
+      const bool grouping = after.size() == 3 && before.find(' ') == std::string::npos && !before_digits.empty() &&
+                            before_digits.size() <= 3 && before_digits[0] != '0';
+      decimal = grouping ? 0 : sep;
+    }
+  }
+  // Split into the integer and fraction parts and check the grouping of the integer part.
+  std::string int_part = run, frac;
+  if (decimal) {
+    const auto p = run.rfind(decimal);
+    int_part = run.substr(0, p);
+    frac = run.substr(p + 1);
+    if (frac.empty() || !std::all_of(frac.begin(), frac.end(), is_digit)) return std::nullopt;
+  }
+  std::vector<std::string> groups;
+  {
+    std::string g;
+    char group_sep = 0;
+    for (char ch : int_part) {
+      if (is_digit(ch)) {
+        g += ch;
+        continue;
+      }
+      if (group_sep && ch != group_sep) return std::nullopt;  // mixed grouping separators
+      group_sep = ch;
+      groups.push_back(g);
+      g.clear();
+    }
+    groups.push_back(g);
+  }
+  if (groups.empty() || groups[0].empty()) return std::nullopt;
+  if (groups.size() > 1) {
+    if (groups[0].size() > 3) return std::nullopt;
+    for (size_t g = 1; g < groups.size(); ++g)
+      if (groups[g].size() != 3) return std::nullopt;
+  }
+  std::string digits;
+  for (const auto& g : groups) digits += g;
+  const std::string normal = digits + (frac.empty() ? "" : "." + frac);
+  double v = 0.0;
+  try {
+    v = std::stod(normal);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!std::isfinite(v)) return std::nullopt;
+  v *= scale;
+  return negative ? -v : v;
+}
 
 RoutingRules RoutingRules::defaults() { return RoutingRules{}; }
 
 RoutingRules RoutingRules::load_file(const std::string& path) {
-  throw InputError(path + ": routing rules are not implemented yet");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open routing rules file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_string(ss.str(), path);
 }
 
-RoutingRules RoutingRules::load_string(const std::string&, const std::string& source) {
-  throw InputError(source + ": routing rules are not implemented yet");
+RoutingRules RoutingRules::load_string(const std::string& yaml, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap())
+    throw InputError(source + ": expected a mapping with default_queue, intents, overrides, ...; found " +
+                     describe(root));
+  check_keys(root, kTopKeys, source, "");
+
+  RoutingRules r;
+  r.source_ = source;
+  r.intent_is_queue_ = false;
+  const auto dq = root["default_queue"];
+  if (!dq.IsDefined())
+    throw InputError(source + ": missing key 'default_queue' (the queue when no other rule applies)");
+  r.default_queue_ = scalar_string(dq, key_at(source, root, "default_queue") + ": default_queue", "a queue name");
+
+  if (const auto mc = root["min_intent_confidence"]; mc.IsDefined()) {
+    r.min_intent_confidence_ =
+        scalar_number(mc, key_at(source, root, "min_intent_confidence") + ": min_intent_confidence", "a number between 0 and 1");
+    if (r.min_intent_confidence_ < 0.0 || r.min_intent_confidence_ > 1.0)
+      throw InputError(key_at(source, root, "min_intent_confidence") + ": min_intent_confidence: expected a number between 0 and 1, found " +
+                       describe(mc));
+  }
+  const auto fq = root["fallback_queue"];
+  if (fq.IsDefined()) {
+    r.fallback_queue_ = scalar_string(fq, key_at(source, root, "fallback_queue") + ": fallback_queue", "a queue name");
+  } else if (r.min_intent_confidence_ > 0.0) {
+    throw InputError(source + ": missing key 'fallback_queue' (required when min_intent_confidence > 0)");
+  }
+
+  if (const auto in = root["intents"]; in.IsDefined() && !in.IsNull()) {
+    if (!in.IsMap())
+      throw InputError(key_at(source, root, "intents") + ": intents: expected a mapping intent label -> queue, found " + describe(in));
+    std::set<std::string> seen;
+    for (const auto& kv : in) {
+      const auto where = at(source, kv.first);
+      const auto label = scalar_string(kv.first, where + ": intents", "an intent label");
+      if (!seen.insert(label).second) throw InputError(where + ": intents: intent '" + label + "' appears twice");
+      const auto queue = scalar_string(kv.second, where + ": intents." + label, "a queue name");
+      r.intent_queues_.emplace_back(label, queue);
+    }
+  }
+
+  if (const auto ov = root["overrides"]; ov.IsDefined() && !ov.IsNull()) {
+    if (!ov.IsSequence()) throw InputError(key_at(source, root, "overrides") + ": overrides: expected a list of rules, found " + describe(ov));
+    std::set<std::string> names;
+    for (size_t i = 0; i < ov.size(); ++i) {
+      const auto n = ov[i];
+      const auto idx = "overrides[" + std::to_string(i) + "]";
+      if (!n.IsMap())
+        throw InputError(at(source, n) + ": " + idx + ": expected a rule (a mapping with name, queue, entity/intent), found " +
+                         describe(n));
+      Override o;
+      // the name first, so that every later message can name the rule
+      const auto nm = n["name"];
+      if (!nm.IsDefined()) throw InputError(at(source, n) + ": " + idx + ": missing key 'name'");
+      o.name = scalar_string(nm, key_at(source, n, "name") + ": " + idx + ": name", "a rule name");
+      const auto rule = idx + " (" + o.name + "): ";
+      check_keys(n, kOverrideKeys, source, rule);
+      if (!names.insert(o.name).second)
+        throw InputError(key_at(source, n, "name") + ": " + rule + "duplicate rule name '" + o.name + "'");
+      const auto q = n["queue"];
+      if (!q.IsDefined()) throw InputError(at(source, n) + ": " + rule + "missing key 'queue'");
+      o.queue = scalar_string(q, key_at(source, n, "queue") + ": " + rule + "queue", "a queue name");
+      if (const auto e = n["entity"]; e.IsDefined()) o.entity = scalar_string(e, key_at(source, n, "entity") + ": " + rule + "entity", "an entity label");
+      if (const auto it = n["intent"]; it.IsDefined()) o.intent = scalar_string(it, key_at(source, n, "intent") + ": " + rule + "intent", "an intent label");
+      if (o.entity.empty() && o.intent.empty())
+        throw InputError(at(source, n) + ": " + rule + "expected 'entity' or 'intent' (or both), found neither");
+      if (const auto gt = n["greater_than"]; gt.IsDefined()) {
+        if (o.entity.empty())
+          throw InputError(key_at(source, n, "greater_than") + ": " + rule + "greater_than needs 'entity' (the entity whose number is compared), found none");
+        o.has_greater_than = true;
+        o.greater_than = scalar_number(gt, key_at(source, n, "greater_than") + ": " + rule + "greater_than", "a number");
+      }
+      r.overrides_.push_back(std::move(o));
+    }
+  }
+  return r;
 }
 
-void RoutingRules::validate_labels(const std::vector<std::string>&, const std::vector<std::string>&) const {}
+void RoutingRules::validate_labels(const std::vector<std::string>& entity_types,
+                                   const std::vector<std::string>& intents) const {
+  const auto types = bare_types(entity_types);
+  const auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  const auto check_intent = [&](const std::string& label, const std::string& where) {
+    if (intents.empty())
+      throw InputError(source_ + ": " + where + ": names intent '" + label +
+                       "' but the model has no intent head (remove intent rules or serve a model with intents)");
+    if (!has(intents, label))
+      throw InputError(source_ + ": " + where + ": unknown intent '" + label + "' (did you mean '" +
+                       nearest(label, intents) + "'? the model's intents: " + list(intents) + ")");
+  };
+  for (size_t i = 0; i < overrides_.size(); ++i) {
+    const auto& o = overrides_[i];
+    const auto where = "overrides[" + std::to_string(i) + "] (" + o.name + ")";
+    if (!o.entity.empty() && !has(types, o.entity))
+      throw InputError(source_ + ": " + where + ": unknown entity label '" + o.entity + "' (did you mean '" +
+                       nearest(o.entity, types) + "'? the model's entity labels: " + list(types) + ")");
+    if (!o.intent.empty()) check_intent(o.intent, where);
+  }
+  for (const auto& [label, queue] : intent_queues_) check_intent(label, "intents." + label);
+  if (intent_is_queue_) known_intents_ = intents;
+}
 
 RouteDecision RoutingRules::route(const RouteInput& in) const {
+  for (const auto& o : overrides_) {
+    if (!o.intent.empty() && (!in.has_intent || in.intent != o.intent)) continue;
+    if (!o.entity.empty()) {
+      const bool any = std::any_of(in.entities.begin(), in.entities.end(), [&](const RoutedEntity& e) {
+        if (e.label != o.entity) return false;
+        if (!o.has_greater_than) return true;
+        const auto v = parse_amount(e.text);
+        return v && *v > o.greater_than;
+      });
+      if (!any) continue;
+    }
+    return {o.queue, "override:" + o.name, false};
+  }
   if (!in.has_intent) return {default_queue_, "default", false};
-  return {in.intent, "intent:" + in.intent, false};
+  if (static_cast<double>(in.intent_score) < min_intent_confidence_)
+    return {fallback_queue_,
+            "low_confidence:" + compact(in.intent_score) + " < " + compact(min_intent_confidence_), true};
+  if (intent_is_queue_) return {in.intent, "intent:" + in.intent, false};
+  for (const auto& [label, queue] : intent_queues_)
+    if (label == in.intent) return {queue, "intent:" + label, false};
+  return {default_queue_, "default", false};
 }
 
-std::vector<std::string> RoutingRules::queues() const { return {default_queue_, fallback_queue_}; }
+std::vector<std::string> RoutingRules::queues() const {
+  std::set<std::string> q{default_queue_};
+  if (min_intent_confidence_ > 0.0) q.insert(fallback_queue_);
+  if (intent_is_queue_) q.insert(known_intents_.begin(), known_intents_.end());
+  for (const auto& [label, queue] : intent_queues_) q.insert(queue);
+  for (const auto& o : overrides_) q.insert(o.queue);
+  return {q.begin(), q.end()};
+}
+
 size_t RoutingRules::rule_count() const { return overrides_.size() + intent_queues_.size(); }
 
 }  // namespace triage::serve

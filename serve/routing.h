@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,13 @@ class RoutingRules {
   bool intent_is_queue_ = true;  // defaults(): queue = intent label
   std::vector<std::pair<std::string, std::string>> intent_queues_;
   std::vector<Override> overrides_;
+  // defaults() only: the model's intents, recorded by validate_labels so queues() can list them
+  mutable std::vector<std::string> known_intents_;
 };
+
+// The number in an entity's text for `greater_than` ("$1,200.50" -> 1200.5, "1.200,50 €" ->
+// 1200.5, "€2.345" -> 2345, "12,50" -> 12.5, "$2k" -> 2000); nullopt when there is no number,
+// more than one, or the grouping is malformed. Rules in docs/serving.md.
+std::optional<double> parse_amount(const std::string& text);
 
 }  // namespace triage::serve
