@@ -6,10 +6,56 @@
 #include <torch/torch.h>
 
 #include "data/error.h"
+#include "kernels/adamw/adamw.h"
 
 namespace triage::train {
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s) {
+torch::Tensor FusedAdamW::step(LossClosure closure) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss;
+  if (closure) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  for (auto& group : param_groups()) {
+    const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
+    TORCH_CHECK(!o.amsgrad(), "FusedAdamW: amsgrad is not supported");
+    std::vector<torch::Tensor> params, grads, exp_avg, exp_avg_sq;
+    int64_t step = -1;
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      TORCH_CHECK(!p.grad().is_sparse(), "FusedAdamW: sparse gradients are not supported");
+      auto& slot = state()[p.unsafeGetTensorImpl()];
+      if (!slot) {
+        auto st = std::make_unique<torch::optim::AdamWParamState>();
+        st->step(0);
+        st->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        st->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        slot = std::move(st);
+      }
+      auto& st = static_cast<torch::optim::AdamWParamState&>(*slot);
+      st.step(st.step() + 1);
+      // One step count per call to the kernel: every tensor of a group steps together
+      // (true unless a tensor had no gradient on some earlier step; then run it alone).
+      if (step != -1 && st.step() != step) {
+        kernels::adamw_step({p}, {p.grad()}, {st.exp_avg()}, {st.exp_avg_sq()}, st.step(), o.lr(),
+                            std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(), o.weight_decay());
+        continue;
+      }
+      step = st.step();
+      params.push_back(p);
+      grads.push_back(p.grad());
+      exp_avg.push_back(st.exp_avg());
+      exp_avg_sq.push_back(st.exp_avg_sq());
+    }
+    if (!params.empty())
+      kernels::adamw_step(params, grads, exp_avg, exp_avg_sq, step, o.lr(), std::get<0>(o.betas()),
+                          std::get<1>(o.betas()), o.eps(), o.weight_decay());
+  }
+  return loss;
+}
+
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s, bool fused) {
   std::vector<torch::Tensor> decay, no_decay;
   for (const auto& item : model.named_parameters(true)) {
     if (!item.value().requires_grad()) continue;
@@ -24,6 +70,7 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const 
                                  torch::optim::AdamWOptions(base).weight_decay(s.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
                                     torch::optim::AdamWOptions(base).weight_decay(0.0)));
+  if (fused) return std::make_unique<FusedAdamW>(std::move(groups), base);
   return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
 }
 

@@ -15,8 +15,21 @@ struct OptimizerSettings {
   double lr = 5e-5, weight_decay = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 };
 
+// torch::optim::AdamW whose step() runs the fused multi-tensor AdamW (kernels/adamw: one
+// pass per tensor, the intra-op threads on CPU, one launch on CUDA) instead of torch's six
+// element-wise passes. Same arithmetic (kernels_test checks it against torch::optim::AdamW)
+// and the same state objects, so torch::save / torch::load of the optimizer are unchanged.
+// Options torch's AdamW has and this does not: amsgrad (rejected at construction).
+class FusedAdamW : public torch::optim::AdamW {
+ public:
+  using torch::optim::AdamW::AdamW;
+  torch::Tensor step(LossClosure closure = nullptr) override;
+};
+
 // Two parameter groups: decayed weights, and biases + LayerNorm weights without decay.
-std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s);
+// `fused` = false: torch's own AdamW step (kept for comparisons).
+std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s,
+                                                bool fused = true);
 
 // Learning-rate multiplier at optimizer step `step` (0-based, before the update), as
 // transformers' get_{linear,cosine,constant}_schedule_with_warmup.

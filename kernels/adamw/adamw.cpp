@@ -3,6 +3,7 @@
 #include "kernels/adamw/adamw.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
 #include "kernels/adamw/adamw_impl.h"
@@ -75,14 +76,22 @@ void adamw_step(at::TensorList params, at::TensorList grads, at::TensorList exp_
 #endif
     return;
   }
-  // CPU: the reference on fp32 views (bf16 params are written back from their masters).
+  // CPU: the reference on fp32 views (bf16 params are written back from their masters),
+  // split into element ranges over the intra-op threads. The update is element-wise, so the
+  // result does not depend on the split or the thread count.
+  constexpr int64_t kGrain = 1 << 15;
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
     if (!grads[i].defined() || params[i].numel() == 0) continue;
     const AdamWTensor& t = table[k++];
     auto g = grads[i].scalar_type() == at::kFloat ? grads[i] : grads[i].to(at::kFloat);
     auto target = masters ? master_params[i] : params[i];
-    ref::adamw_tensor(target.data_ptr<float>(), g.data_ptr<float>(), t.exp_avg, t.exp_avg_sq, t.numel, s, t.decay != 0);
+    float* pp = target.data_ptr<float>();
+    const float* gp = g.data_ptr<float>();
+    const bool dec = t.decay != 0;
+    at::parallel_for(0, t.numel, kGrain, [&](int64_t begin, int64_t end) {
+      ref::adamw_tensor(pp + begin, gp + begin, t.exp_avg + begin, t.exp_avg_sq + begin, end - begin, s, dec);
+    });
     if (masters) params[i].copy_(master_params[i]);
   }
 }
