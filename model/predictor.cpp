@@ -43,18 +43,51 @@ Predictor::Predictor(TokenClassifier model, std::shared_ptr<const data::Tokenize
                      " positions");
 }
 
+int32_t PreparedExample::max_len() const {
+  int32_t m = 0;
+  for (const auto& f : features) m = std::max(m, f.size());
+  return m;
+}
+
+data::EncodedExample Predictor::encode(const data::Example& example) const {
+  return data::encode_example(*tokenizer_, example, nullptr);
+}
+
+PreparedExample Predictor::prepare(data::EncodedExample encoded) const {
+  PreparedExample p;
+  p.encoded = std::move(encoded);
+  data::append_features(p.encoded, 0, tokenizer_->special(), options_.windows, p.features);
+  return p;
+}
+
 std::vector<Prediction> Predictor::predict(const std::vector<data::Example>& examples) const {
+  std::vector<PreparedExample> prepared;
+  prepared.reserve(examples.size());
+  std::vector<const data::Example*> ex;
+  std::vector<const PreparedExample*> pp;
+  for (const auto& e : examples) {
+    prepared.push_back(prepare(encode(e)));
+    ex.push_back(&e);
+  }
+  for (const auto& p : prepared) pp.push_back(&p);
+  return predict_prepared(ex, pp);
+}
+
+std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data::Example*>& examples,
+                                                    const std::vector<const PreparedExample*>& prepared) const {
+  if (examples.size() != prepared.size())
+    throw Error("predict_prepared: " + std::to_string(examples.size()) + " examples but " +
+                std::to_string(prepared.size()) + " prepared inputs");
   torch::InferenceMode guard;
   const bool was_training = model_->is_training();
   model_->eval();
   const auto device = model_->parameters().front().device();
-  std::vector<data::EncodedExample> encoded;
-  encoded.reserve(examples.size());
   std::vector<data::Feature> features;
-  for (size_t i = 0; i < examples.size(); ++i) {
-    encoded.push_back(data::encode_example(*tokenizer_, examples[i], nullptr));
-    data::append_features(encoded.back(), static_cast<int32_t>(i), tokenizer_->special(), options_.windows, features);
-  }
+  for (size_t i = 0; i < prepared.size(); ++i)
+    for (const auto& f : prepared[i]->features) {
+      features.push_back(f);
+      features.back().example = static_cast<int32_t>(i);
+    }
   const int64_t n_cols = static_cast<int64_t>(model_->config().labels.size());
   const int32_t n_tags = schema_.num_tags();
   const int64_t n_intents = model_->has_intent_head() ? static_cast<int64_t>(schema_.num_intents()) : 0;
@@ -101,7 +134,7 @@ std::vector<Prediction> Predictor::predict(const std::vector<data::Example>& exa
   std::vector<float> merged;
   for (size_t e = 0; e < examples.size(); ++e) {
     auto& pred = out[e];
-    const auto& enc = encoded[e];
+    const auto& enc = prepared[e]->encoded;
     const int32_t n = static_cast<int32_t>(enc.size());
     pred.subwords = n;
     pred.windows = static_cast<int32_t>(of_example[e].size());
@@ -116,7 +149,7 @@ std::vector<Prediction> Predictor::predict(const std::vector<data::Example>& exa
     } else {
       data::merge_windows(windows, rows, n, n_tags, merged);
     }
-    pred.decoded = data::decode_tags(merged.data(), n, n_tags, enc.offsets, examples[e].words, options_.aggregation);
+    pred.decoded = data::decode_tags(merged.data(), n, n_tags, enc.offsets, examples[e]->words, options_.aggregation);
     if (n_intents) {
       pred.intent_probs.assign(static_cast<size_t>(n_intents), 0.0f);
       for (int32_t fi : of_example[e])

@@ -32,6 +32,14 @@ struct Prediction {
   int32_t windows = 0;
 };
 
+// An example tokenized and cut into windows: the torch-free half of predict(), which a
+// server runs on its request threads (see Predictor::encode / prepare).
+struct PreparedExample {
+  data::EncodedExample encoded;         // content sub-words of the example, no specials
+  std::vector<data::Feature> features;  // one per window; Feature::example is 0
+  int32_t max_len() const;              // longest window, special tokens included
+};
+
 // The label schema a checkpoint predicts: entity types from its B-/I- labels, intents
 // from triage_intent_labels. Throws InputError when a label is not O, B-x or I-x.
 data::LabelSchema schema_from_config(const ModelConfig& config);
@@ -43,6 +51,16 @@ class Predictor {
   // One Prediction per example, in order; independent of how examples are grouped
   // (batch invariance of the model). Runs under InferenceMode on the model's device.
   std::vector<Prediction> predict(const std::vector<data::Example>& examples) const;
+
+  // predict() in two steps. encode() and prepare() only tokenize and cut windows (no
+  // torch; safe to call from any thread); a caller may shorten the encoding in between
+  // (serve's truncation). predict_prepared() runs the forwards (batched by max_tokens and
+  // max_batch_size) and decodes: examples[i] must be the example prepared[i] came from.
+  data::EncodedExample encode(const data::Example& example) const;
+  PreparedExample prepare(data::EncodedExample encoded) const;
+  std::vector<Prediction> predict_prepared(const std::vector<const data::Example*>& examples,
+                                           const std::vector<const PreparedExample*>& prepared) const;
+  const PredictOptions& options() const { return options_; }
 
  private:
   mutable TokenClassifier model_;  // forward() is non-const in torch

@@ -1,0 +1,328 @@
+// Loading, preparing, running and decoding for triage-serve (the torch side).
+#include "serve/engine.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "data/error.h"
+#include "data/example.h"
+#include "data/log.h"
+#include "data/utf8.h"
+#include "model/checkpoint.h"
+#include "model/predictor.h"
+
+namespace triage::serve {
+
+namespace fs = std::filesystem;
+
+struct InferenceJob::Data {
+  std::vector<data::Example> examples;
+  std::vector<model::PreparedExample> prepared;
+  std::vector<model::Prediction> predictions;
+};
+
+InferenceJob::~InferenceJob() = default;
+
+struct ModelSnapshot::Impl {
+  std::unique_ptr<model::Predictor> predictor;
+};
+
+ModelSnapshot::ModelSnapshot() : impl_(std::make_unique<Impl>()) {}
+ModelSnapshot::~ModelSnapshot() = default;
+
+namespace {
+int64_t g_intra_op_threads = 0;
+}  // namespace
+
+void configure_inference_threads(int64_t intra_op_threads) {
+  g_intra_op_threads = intra_op_threads;
+  if (intra_op_threads > 0) at::set_num_threads(static_cast<int>(intra_op_threads));
+}
+
+void init_loop_thread() {
+  at::init_num_threads();
+  if (g_intra_op_threads > 0) at::set_num_threads(static_cast<int>(g_intra_op_threads));
+  log::info("batching loop started", {{"intra_op_threads", std::to_string(at::get_num_threads())}});
+}
+
+std::string file_version(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open to compute the model version");
+  uint64_t h = 1469598103934665603ull;
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = in.gcount();
+    for (std::streamsize i = 0; i < n; ++i) {
+      h ^= static_cast<unsigned char>(buf[static_cast<size_t>(i)]);
+      h *= 1099511628211ull;
+    }
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 60; i >= 0 && s.size() < 12; i -= 4) s += hex[(h >> i) & 0xF];
+  return s;
+}
+
+std::string default_model_name(const std::string& dir) {
+  fs::path p = fs::absolute(fs::path(dir)).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  std::string name = p.filename().string();
+  if ((name == "best" || name == "last") && !p.parent_path().filename().empty())
+    name = p.parent_path().filename().string();
+  return name;
+}
+
+std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& o) {
+  std::shared_ptr<ModelSnapshot> s(new ModelSnapshot());
+  if (!fs::is_directory(o.dir)) throw InputError("model.dir: " + o.dir + " is not a directory");
+  model::LoadOptions lo;
+  lo.require_tokenizer = true;
+  auto ck = model::load_checkpoint(o.dir, lo);
+  if (!ck.report.initialised.empty())
+    throw InputError(o.dir + ": has no trained token-classification head (" + ck.report.initialised.front() +
+                     " would be initialised at random); serve a checkpoint written by triage-train");
+  ck.model->eval();
+  model::PredictOptions po;
+  const int64_t positions = ck.config().max_position_embeddings - ck.config().position_offset();
+  po.windows.max_seq_len = static_cast<int32_t>(std::min<int64_t>(ck.triage_meta.value("max_seq_len", int64_t{128}), positions));
+  po.windows.stride = static_cast<int32_t>(ck.triage_meta.value("stride", int64_t{32}));
+  if (po.windows.stride < 0 || po.windows.stride >= po.windows.max_seq_len - 2)
+    throw InputError(o.dir + "/triage.json: stride " + std::to_string(po.windows.stride) +
+                     ": expected 0 <= stride < max_seq_len - 2 = " + std::to_string(po.windows.max_seq_len - 2));
+  auto agg = data::parse_aggregation(o.aggregation);
+  if (!agg) throw InputError("model.aggregation: expected first, average or max, found '" + o.aggregation + "'");
+  po.aggregation = *agg;
+  po.max_tokens = std::max<int64_t>(o.batch_max_tokens, po.windows.max_seq_len);
+  po.max_batch_size = static_cast<int32_t>(std::max<int64_t>(1, o.batch_max_size));
+  s->impl_->predictor = std::make_unique<model::Predictor>(ck.model, ck.tokenizer, po);
+  const auto& schema = s->impl_->predictor->schema();
+  s->entity_types_ = schema.entity_types();
+  s->intents_ = ck.model->has_intent_head() ? schema.intents() : std::vector<std::string>{};
+  s->routing_ = o.routing_file.empty() ? RoutingRules::defaults() : RoutingRules::load_file(o.routing_file);
+  s->routing_.validate_labels(s->entity_types_, s->intents_);
+  s->dir_ = o.dir;
+  s->architecture_ = ck.config().architecture();
+  s->max_seq_len_ = po.windows.max_seq_len;
+  s->stride_ = po.windows.stride;
+  s->ref_.name = o.name.empty() ? default_model_name(o.dir) : o.name;
+  s->ref_.version = file_version((fs::path(o.dir) / "model.safetensors").string());
+  if (o.warm_up) {
+    // One forward per shape bucket the server will meet: a short text alone, a full
+    // window alone, a batch of medium ones.
+    std::string word = "order ";
+    std::string full, medium;
+    for (int64_t i = 0; i < s->max_seq_len_; ++i) full += word;
+    for (int64_t i = 0; i < s->max_seq_len_ / 4; ++i) medium += word;
+    const auto t0 = std::chrono::steady_clock::now();
+    s->impl_->predictor->predict({data::make_text_example("w0", "hello")});
+    s->impl_->predictor->predict({data::make_text_example("w1", full)});
+    std::vector<data::Example> batch;
+    for (int64_t i = 0; i < std::min<int64_t>(8, o.batch_max_size); ++i)
+      batch.push_back(data::make_text_example("w" + std::to_string(i + 2), medium));
+    s->impl_->predictor->predict(batch);
+    log::info("warm-up done", {{"model", s->ref_.name},
+                               {"ms", std::to_string(std::chrono::duration<double, std::milli>(
+                                                         std::chrono::steady_clock::now() - t0)
+                                                         .count())}});
+  }
+  return s;
+}
+
+namespace {
+
+// Keeps the first n content sub-words (and the words they reach) of an example.
+void truncate(data::Example& ex, data::EncodedExample& enc, size_t n) {
+  if (enc.size() <= n) return;
+  const int32_t cut = n == 0 ? 0 : enc.offsets[n - 1].end;
+  enc.ids.resize(n);
+  enc.offsets.resize(n);
+  if (enc.word_ids.size() > n) enc.word_ids.resize(n);
+  if (enc.labels.size() > n) enc.labels.resize(n);
+  auto it = std::find_if(ex.words.begin(), ex.words.end(), [&](const data::CharRange& w) { return w.start >= cut; });
+  ex.words.erase(it, ex.words.end());
+}
+
+}  // namespace
+
+std::shared_ptr<InferenceJob> ModelSnapshot::prepare(std::vector<std::pair<std::string, std::string>>* turns,
+                                                     std::vector<std::string>* texts,
+                                                     const PrepareLimits& limits) const {
+  auto job = std::make_shared<InferenceJob>();
+  job->snapshot = shared_from_this();
+  job->group = this;
+  job->turns = turns != nullptr;
+  job->data = std::make_unique<InferenceJob::Data>();
+  auto& d = *job->data;
+  const auto& predictor = *impl_->predictor;
+  try {
+    if (turns) {
+      d.examples.push_back(data::make_turns_example("0", *turns));
+    } else {
+      d.examples.reserve(texts->size());
+      for (size_t i = 0; i < texts->size(); ++i)
+        d.examples.push_back(data::make_text_example(std::to_string(i), std::move((*texts)[i])));
+    }
+  } catch (const InputError& e) {
+    throw RequestError(400, "invalid_utf8", e.what());
+  }
+  std::vector<data::EncodedExample> encoded;
+  encoded.reserve(d.examples.size());
+  int64_t total = 0;
+  for (const auto& ex : d.examples) {
+    encoded.push_back(predictor.encode(ex));
+    total += static_cast<int64_t>(encoded.back().size());
+  }
+  if (total > limits.max_subwords) {
+    if (!limits.truncate)
+      throw RequestError(422, "text_too_long",
+                         "the request has " + std::to_string(total) + " sub-words after tokenization, the limit is " +
+                             std::to_string(limits.max_subwords) +
+                             " (limits.max_subwords; limits.truncate=true cuts instead)");
+    int64_t budget = limits.max_subwords;
+    for (size_t i = 0; i < encoded.size(); ++i) {
+      const auto keep = static_cast<size_t>(std::min<int64_t>(budget, static_cast<int64_t>(encoded[i].size())));
+      truncate(d.examples[i], encoded[i], keep);
+      budget -= static_cast<int64_t>(keep);
+    }
+    job->truncated = true;
+    total = limits.max_subwords;
+  }
+  job->subwords = total;
+  d.prepared.reserve(encoded.size());
+  int32_t rows = 0, max_len = 0;
+  for (auto& enc : encoded) {
+    d.prepared.push_back(predictor.prepare(std::move(enc)));
+    rows += static_cast<int32_t>(d.prepared.back().features.size());
+    max_len = std::max(max_len, d.prepared.back().max_len());
+  }
+  job->rows = std::max(1, rows);
+  job->max_len = max_len;
+  return job;
+}
+
+std::shared_ptr<InferenceJob> ModelSnapshot::prepare_route(RouteRequest& request, const PrepareLimits& limits) const {
+  if (!request.has_turns) {
+    std::vector<std::string> texts;
+    texts.push_back(std::move(request.text));
+    return prepare(nullptr, &texts, limits);
+  }
+  std::vector<std::pair<std::string, std::string>> turns;
+  turns.reserve(request.turns.size());
+  for (auto& t : request.turns) turns.emplace_back(std::move(t.speaker), std::move(t.text));
+  return prepare(&turns, nullptr, limits);
+}
+
+std::shared_ptr<InferenceJob> ModelSnapshot::prepare_tag(TagRequest& request, const PrepareLimits& limits) const {
+  return prepare(nullptr, &request.texts, limits);
+}
+
+void ModelSnapshot::run(const std::vector<Job*>& batch) const {
+  std::vector<const data::Example*> examples;
+  std::vector<const model::PreparedExample*> prepared;
+  for (Job* j : batch) {
+    auto* job = static_cast<InferenceJob*>(j);
+    if (job->snapshot.get() != this) throw Error("batch mixes model snapshots");
+    for (size_t i = 0; i < job->data->examples.size(); ++i) {
+      examples.push_back(&job->data->examples[i]);
+      prepared.push_back(&job->data->prepared[i]);
+    }
+  }
+  auto preds = impl_->predictor->predict_prepared(examples, prepared);
+  size_t k = 0;
+  for (Job* j : batch) {
+    auto& d = *static_cast<InferenceJob*>(j)->data;
+    d.predictions.clear();
+    for (size_t i = 0; i < d.examples.size(); ++i) d.predictions.push_back(std::move(preds[k++]));
+  }
+}
+
+namespace {
+
+std::optional<IntentOut> intent_of(const model::Prediction& p, const std::vector<std::string>& intents) {
+  if (p.intent < 0 || p.intent_probs.size() != intents.size()) return std::nullopt;
+  std::vector<size_t> order(intents.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p.intent_probs[a] > p.intent_probs[b]; });
+  IntentOut out;
+  out.label = intents[static_cast<size_t>(p.intent)];
+  out.score = p.intent_probs[static_cast<size_t>(p.intent)];
+  for (size_t i : order) {
+    if (static_cast<int32_t>(i) == p.intent) continue;
+    if (out.alternatives.size() == 3) break;
+    out.alternatives.emplace_back(intents[i], p.intent_probs[i]);
+  }
+  return out;
+}
+
+// Spans of one example as entities: per text (turn 0), or cut at turn boundaries with
+// offsets into each turn's text (a span over several turns gives one entity per turn;
+// parts in "speaker: " prefixes are dropped).
+std::vector<EntityOut> entities_of(const data::Example& ex, const model::Prediction& p,
+                                   const std::vector<std::string>& types) {
+  std::vector<EntityOut> out;
+  if (p.decoded.spans.empty()) return out;
+  std::vector<uint32_t> starts;
+  data::utf8::code_point_starts(ex.text, starts);
+  const auto n = static_cast<int32_t>(starts.size()) - 1;
+  auto substr = [&](int32_t b, int32_t e) {
+    b = std::clamp(b, 0, n);
+    e = std::clamp(e, b, n);
+    return ex.text.substr(starts[static_cast<size_t>(b)], starts[static_cast<size_t>(e)] - starts[static_cast<size_t>(b)]);
+  };
+  for (const auto& sp : p.decoded.spans) {
+    const auto& label = types.at(static_cast<size_t>(sp.type));
+    if (ex.turns.empty()) {
+      out.push_back({label, substr(sp.start, sp.end), sp.start, sp.end, sp.score, 0});
+      continue;
+    }
+    for (size_t t = 0; t < ex.turns.size(); ++t) {
+      const auto& turn = ex.turns[t];
+      const int32_t b = std::max(sp.start, turn.offset), e = std::min(sp.end, turn.offset + turn.length);
+      if (b >= e) continue;
+      out.push_back({label, substr(b, e), b - turn.offset, e - turn.offset, sp.score, static_cast<int32_t>(t)});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RouteResponse ModelSnapshot::route_response(const InferenceJob& job) const {
+  const auto& d = *job.data;
+  if (d.predictions.size() != 1 || d.examples.size() != 1) throw Error("route job without its prediction");
+  RouteResponse r;
+  r.entities = entities_of(d.examples[0], d.predictions[0], entity_types_);
+  r.intent = intent_of(d.predictions[0], intents_);
+  RouteInput in;
+  in.has_intent = r.intent.has_value();
+  if (r.intent) {
+    in.intent = r.intent->label;
+    in.intent_score = r.intent->score;
+  }
+  in.entities.reserve(r.entities.size());
+  for (const auto& e : r.entities) in.entities.push_back({e.label, e.text, e.score});
+  const auto decision = routing_.route(in);
+  r.route = {decision.queue, decision.reason, decision.fallback};
+  r.model = ref_;
+  r.truncated = job.truncated;
+  return r;
+}
+
+TagResponse ModelSnapshot::tag_response(const InferenceJob& job) const {
+  const auto& d = *job.data;
+  if (d.predictions.size() != d.examples.size()) throw Error("tag job without its predictions");
+  TagResponse r;
+  r.results.reserve(d.examples.size());
+  for (size_t i = 0; i < d.examples.size(); ++i)
+    r.results.push_back({entities_of(d.examples[i], d.predictions[i], entity_types_), intent_of(d.predictions[i], intents_)});
+  r.model = ref_;
+  r.truncated = job.truncated;
+  return r;
+}
+
+}  // namespace triage::serve

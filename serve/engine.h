@@ -1,0 +1,103 @@
+// The model side of triage-serve: a ModelSnapshot is one loaded, validated and warmed-up
+// checkpoint together with its routing rules, immutable once published (reload builds a
+// new one and swaps the pointer). It prepares requests on HTTP threads (tokenize, limits,
+// truncation, windows), runs batches on the batching loop thread (the only caller of the
+// model) and turns results into the typed answers of response.h on HTTP threads. This
+// header is torch-free; engine.cpp holds the torch side.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "serve/batcher.h"
+#include "serve/request.h"
+#include "serve/response.h"
+#include "serve/routing.h"
+
+namespace triage::serve {
+
+struct SnapshotOptions {
+  std::string dir;            // checkpoint directory
+  std::string name;           // "" = from the directory (see ServeConfig::Model::name)
+  std::string routing_file;   // "" = RoutingRules::defaults()
+  std::string aggregation = "first";
+  int64_t batch_max_size = 32;     // forward batches inside one run (a job over the limits)
+  int64_t batch_max_tokens = 8192;
+  bool warm_up = true;
+};
+
+struct PrepareLimits {
+  int64_t max_subwords = 4096;  // per request
+  bool truncate = false;
+};
+
+class ModelSnapshot;
+
+// One request in the batching queue: its examples prepared by a snapshot, then its
+// predictions. Created by ModelSnapshot::prepare_*.
+class InferenceJob : public Job {
+ public:
+  ~InferenceJob() override;
+  std::shared_ptr<const ModelSnapshot> snapshot;
+  bool turns = false;        // a /v1/route request with turns
+  bool truncated = false;
+  int64_t subwords = 0;      // content sub-words of the request (after truncation)
+  double tokenize_s = 0;     // time spent in prepare
+  struct Data;               // examples, prepared windows, predictions (engine.cpp)
+  std::unique_ptr<Data> data;
+};
+
+class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
+ public:
+  // Loads the checkpoint and the routing rules, validates the rules against the model's
+  // labels and warms up. Throws InputError (bad checkpoint, bad rules) or Error.
+  static std::shared_ptr<const ModelSnapshot> load(const SnapshotOptions& options);
+  ~ModelSnapshot();
+
+  const ModelRef& ref() const { return ref_; }
+  const std::string& dir() const { return dir_; }
+  const std::string& architecture() const { return architecture_; }
+  int64_t max_seq_len() const { return max_seq_len_; }
+  int64_t stride() const { return stride_; }
+  const std::vector<std::string>& entity_types() const { return entity_types_; }
+  const std::vector<std::string>& intents() const { return intents_; }
+  const RoutingRules& routing() const { return routing_; }
+
+  // HTTP thread. Throws RequestError 422 text_too_long when the request has more than
+  // max_subwords sub-words and truncation is off.
+  std::shared_ptr<InferenceJob> prepare_route(RouteRequest& request, const PrepareLimits& limits) const;
+  std::shared_ptr<InferenceJob> prepare_tag(TagRequest& request, const PrepareLimits& limits) const;
+
+  // Loop thread: computes every job of the batch (all prepared by this snapshot).
+  void run(const std::vector<Job*>& batch) const;
+
+  // HTTP thread, once the job is done: entities (offsets per text or turn), intent, route.
+  RouteResponse route_response(const InferenceJob& job) const;
+  TagResponse tag_response(const InferenceJob& job) const;
+
+ private:
+  ModelSnapshot();
+  std::shared_ptr<InferenceJob> prepare(std::vector<std::pair<std::string, std::string>>* turns,
+                                        std::vector<std::string>* texts, const PrepareLimits& limits) const;
+  ModelRef ref_;
+  std::string dir_, architecture_;
+  int64_t max_seq_len_ = 0, stride_ = 0;
+  std::vector<std::string> entity_types_, intents_;
+  RoutingRules routing_ = RoutingRules::defaults();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sets torch's intra-op threads for inference (0 = torch default); call before load().
+void configure_inference_threads(int64_t intra_op_threads);
+// Run on the batching loop's thread before its first batch (thread-local torch set-up).
+void init_loop_thread();
+
+// First 12 hex digits of FNV-1a 64 over the file's bytes. Throws InputError.
+std::string file_version(const std::string& path);
+// "" name: the directory's basename, its parent's when the basename is best or last.
+std::string default_model_name(const std::string& dir);
+
+}  // namespace triage::serve

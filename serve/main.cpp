@@ -1,0 +1,165 @@
+// triage-serve: the /v1/route and /v1/tag endpoints over a fine-tuned checkpoint, with
+// dynamic batching, Prometheus metrics, probes, hot reload and graceful drain.
+//   triage-serve --model DIR [--routing FILE] [--host H] [--port P] [--config FILE ...]
+//                [--set key=value ...] [--dump-config]
+// Every key is also read from TRIAGE_SERVE_<KEY> (docs/serve_contract.md). Prints
+// "triage-serve listening on http://HOST:PORT" once ready; logs go to stderr.
+// Signals: SIGTERM/SIGINT drain and exit (0 drained, 1 drain timeout), SIGHUP reloads.
+// Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "data/error.h"
+#include "data/log.h"
+#include "serve/serve_config.h"
+#include "serve/server.h"
+
+using namespace triage;
+
+namespace {
+
+// SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken by one thread with
+// sigwait, so no code runs in an async signal handler.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any other thread exists
+    thread_ = std::thread([this] { run(); });
+  }
+  ~SignalWatcher() {
+    if (!stop_requested()) pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+  }
+  void on_hangup(std::function<void()> f) {
+    std::lock_guard lk(mu_);
+    hangup_ = std::move(f);
+  }
+  bool stop_requested() {
+    std::lock_guard lk(mu_);
+    return stop_ != 0;
+  }
+  int wait_for_stop() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return stop_ != 0; });
+    return stop_;
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set_, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        std::function<void()> f;
+        {
+          std::lock_guard lk(mu_);
+          f = hangup_;
+        }
+        if (f) {
+          log::info("SIGHUP: reloading");
+          f();
+        } else {
+          log::warn("SIGHUP before the server is ready; ignored");
+        }
+        continue;
+      }
+      {
+        std::lock_guard lk(mu_);
+        stop_ = sig;
+      }
+      cv_.notify_all();
+      return;
+    }
+  }
+  sigset_t set_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int stop_ = 0;
+  std::function<void()> hangup_;
+};
+
+log::Level parse_level(const std::string& s) {
+  if (s == "debug") return log::Level::debug;
+  if (s == "warn") return log::Level::warn;
+  if (s == "error") return log::Level::error;
+  return log::Level::info;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"triage-serve: entities, intent and routing queue over HTTP from a fine-tuned checkpoint"};
+  std::vector<std::string> configs, sets;
+  std::string model_dir, routing, host;
+  int64_t port = -1;
+  bool dump = false;
+  app.add_option("--config", configs, "YAML config; repeat to layer (later over earlier)");
+  app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
+  app.add_flag("--dump-config", dump, "print the resolved config and exit");
+  app.add_option("--model", model_dir, "checkpoint directory (= model.dir)");
+  app.add_option("--routing", routing, "routing rules YAML (= routing.file)");
+  app.add_option("--host", host, "bind address (= http.host)");
+  app.add_option("--port", port, "TCP port, 0 = ephemeral (= http.port)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    serve::ServeConfig cfg;
+    config::Schema schema;
+    cfg.register_fields(schema);
+    for (const auto& c : configs) schema.load_yaml_file(c);
+    schema.load_env("TRIAGE_SERVE");
+    if (!model_dir.empty()) cfg.model.dir = model_dir;
+    if (!routing.empty()) cfg.routing.file = routing;
+    if (!host.empty()) cfg.http.host = host;
+    if (port >= 0) cfg.http.port = port;
+    for (const auto& s : sets) schema.set(s);
+    if (dump) {
+      std::cout << schema.dump_yaml();
+      return 0;
+    }
+    cfg.validate(true);
+    log::configure(parse_level(cfg.log.level), cfg.log.format == "json");
+
+    SignalWatcher signals;
+    serve::Server server(cfg);
+    server.load();
+    if (signals.stop_requested()) {
+      server.drain_and_stop();
+      return 0;
+    }
+    const int bound = server.listen();
+    signals.on_hangup([&server] { server.reload_async(); });
+    const std::string shown = cfg.http.host.find(':') != std::string::npos ? "[" + cfg.http.host + "]" : cfg.http.host;
+    std::cout << "triage-serve listening on http://" << shown << ":" << bound << std::endl;
+    const int sig = signals.wait_for_stop();
+    signals.on_hangup({});
+    log::info(std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + ": draining");
+    const bool drained = server.drain_and_stop();
+    log::info(drained ? "stopped" : "stopped after the drain timeout with work left");
+    return drained ? 0 : 1;
+  } catch (const InputError& e) {
+    std::cerr << "triage-serve: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "triage-serve: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,40 @@
+// triage-serve's Prometheus metrics (prometheus-cpp registry, text format served on GET
+// /metrics by the HTTP layer; prometheus-cpp's own exposer is not used). Names, labels and
+// buckets are fixed here; docs/serve_contract.md lists them. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace triage::serve {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // triage_requests_total{endpoint,code} and triage_request_duration_seconds{endpoint}.
+  void request(std::string_view endpoint, int code, double seconds);
+  void tokenize(double seconds);
+  void queue(double seconds);
+  void inference(double seconds);
+  void batch(int64_t windows, int64_t padded_tokens);
+  void queue_depth(size_t depth);
+  // triage_model_info{name,version} = 1 for the serving model (the previous one removed).
+  void model_info(const std::string& name, const std::string& version);
+  void route_decision(const std::string& queue);
+  // triage_failures_total{reason}: reload, deadline, queue_full, bad_request, internal, ...
+  void failure(const std::string& reason);
+
+  std::string text() const;  // Prometheus text exposition format 0.0.4
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace triage::serve

@@ -1,0 +1,90 @@
+// Typed requests of triage-serve and the parser that builds them from a JSON body: the
+// HTTP layer's only contact with request JSON. Every failure is an ApiError carrying the
+// status and reason of docs/serve_contract.md's error table (bad_json, invalid_utf8,
+// missing_field, bad_field, text_too_long, too_many_texts, too_many_turns) and a message
+// naming the field. Torch-free (the fuzz target links it).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace triage::serve {
+
+// An answer other than 200: HTTP status, snake_case reason, a message a user can act on.
+struct ApiError {
+  int status = 500;
+  std::string reason = "internal";
+  std::string message;
+};
+
+class RequestError : public std::exception {
+ public:
+  RequestError(int status, std::string reason, std::string message, std::optional<std::string> id = {})
+      : error_{status, std::move(reason), std::move(message)}, id_(std::move(id)) {}
+  const ApiError& error() const { return error_; }
+  // The request's "id" when the parser got that far (the error body echoes it).
+  const std::optional<std::string>& id() const { return id_; }
+  const char* what() const noexcept override { return error_.message.c_str(); }
+
+ private:
+  ApiError error_;
+  std::optional<std::string> id_;
+};
+
+struct RequestLimits {
+  int64_t max_text_chars = 100000;  // code points per text or turn
+  int64_t max_texts = 64;           // texts per /v1/tag request
+  int64_t max_turns = 256;          // turns per /v1/route request
+};
+
+inline constexpr int64_t kMaxDeadlineMs = 86400000;  // one day; larger is a bad_field
+inline constexpr size_t kMaxIdChars = 128;
+inline constexpr size_t kMaxSpeakerChars = 256;
+inline constexpr int kMaxJsonDepth = 32;
+
+struct TurnInput {
+  std::string speaker;  // "" when absent
+  std::string text;
+};
+
+// POST /v1/route: exactly one of text / turns.
+struct RouteRequest {
+  std::optional<std::string> id;
+  int64_t deadline_ms = 0;  // 0 = none given
+  bool has_turns = false;
+  std::string text;              // when !has_turns
+  std::vector<TurnInput> turns;  // when has_turns; never empty
+};
+
+// POST /v1/tag.
+struct TagRequest {
+  std::optional<std::string> id;
+  int64_t deadline_ms = 0;
+  std::vector<std::string> texts;  // never empty
+};
+
+// POST /admin/reload; empty fields keep the current paths.
+struct ReloadRequest {
+  std::string model;
+  std::string routing;
+};
+
+// Throw RequestError; never anything else for any input (fuzzed).
+RouteRequest parse_route_request(std::string_view body, const RequestLimits& limits);
+TagRequest parse_tag_request(std::string_view body, const RequestLimits& limits);
+ReloadRequest parse_reload_request(std::string_view body);  // an empty body is {}
+
+// 1 to kMaxIdChars printable ASCII characters (ids travel in the X-Request-Id header).
+bool valid_request_id(std::string_view id);
+
+// Byte offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no
+// overlong forms, surrogates or values past U+10FFFF); text.size() when all of it is.
+size_t first_invalid_utf8(std::string_view text);
+// Code points of valid UTF-8.
+int64_t code_points(std::string_view utf8);
+
+}  // namespace triage::serve

@@ -1,0 +1,68 @@
+// triage-serve's configuration: one struct, each field with its default and a one-line help
+// (registered in serve_config.cpp), layered defaults < YAML files < TRIAGE_SERVE_* environment
+// < --set and the convenience flags. docs/serve_contract.md lists every key. Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "train/config_schema.h"
+
+namespace triage::serve {
+
+struct ServeConfig {
+  struct Model {
+    std::string dir;                  // checkpoint directory (required)
+    std::string name;                 // "" = the directory's basename (its parent's for best/last)
+    std::string aggregation = "first";  // first | average | max
+  } model;
+  struct Routing {
+    std::string file;  // routing rules YAML; "" = the queue is the intent label
+  } routing;
+  struct Http {
+    std::string host = "127.0.0.1";
+    int64_t port = 8080;               // 0 = ephemeral
+    int64_t threads = 8;               // parse, validate, tokenize
+    int64_t max_body_bytes = 1048576;  // larger: 413
+    int64_t keep_alive_s = 5;
+  } http;
+  struct Batch {
+    int64_t max_size = 32;     // windows per forward batch
+    int64_t max_tokens = 8192; // padded sub-words per forward batch
+    int64_t max_delay_ms = 2;  // longest wait to fill a batch
+    int64_t max_queue = 256;   // queued requests; beyond: 429
+  } batch;
+  struct Runtime {
+    int64_t intra_op_threads = 0;  // 0 = torch default
+  } runtime;
+  struct Limits {
+    int64_t max_text_chars = 100000;  // code points per text or turn
+    int64_t max_subwords = 4096;      // sub-words per request
+    bool truncate = false;            // cut to max_subwords instead of 422
+    int64_t max_texts = 64;           // texts per /v1/tag request
+    int64_t max_turns = 256;          // turns per /v1/route request
+  } limits;
+  struct Request {
+    int64_t default_deadline_ms = 0;  // 0 = none
+  } request;
+  struct Shutdown {
+    int64_t drain_timeout_s = 30;
+  } shutdown;
+  struct Log {
+    std::string format = "text";  // text | json
+    std::string level = "info";   // debug | info | warn | error
+    bool requests = true;         // one line per request
+    std::vector<std::string> sensitive_labels{"email", "phone", "account_id", "person_name"};
+  } log;
+  struct Admin {
+    std::string token_env = "TRIAGE_ADMIN_TOKEN";
+  } admin;
+
+  void register_fields(config::Schema& schema);
+  // Range checks; throws InputError naming the key, what was expected and what was found.
+  // model.dir is checked only when require_model is set (--dump-config needs none).
+  void validate(bool require_model) const;
+};
+
+}  // namespace triage::serve

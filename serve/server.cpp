@@ -1,0 +1,548 @@
+// Endpoints, errors, readiness, drain and reload of triage-serve (see server.h).
+#include "serve/server.h"
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+
+#include <httplib.h>
+
+#include "data/error.h"
+#include "data/log.h"
+#include "serve/batcher.h"
+#include "serve/engine.h"
+#include "serve/metrics.h"
+#include "serve/request.h"
+#include "serve/response.h"
+
+namespace triage::serve {
+
+namespace {
+
+enum class Endpoint { route, tag, healthz, readyz, metrics, info, reload };
+
+struct EndpointInfo {
+  const char* path;
+  const char* method;
+  Endpoint endpoint;
+};
+
+constexpr EndpointInfo kEndpoints[] = {
+    {"/v1/route", "POST", Endpoint::route},   {"/v1/tag", "POST", Endpoint::tag},
+    {"/healthz", "GET", Endpoint::healthz},   {"/readyz", "GET", Endpoint::readyz},
+    {"/metrics", "GET", Endpoint::metrics},   {"/v1/info", "GET", Endpoint::info},
+    {"/admin/reload", "POST", Endpoint::reload},
+};
+
+const EndpointInfo* find_endpoint(const std::string& path) {
+  for (const auto& e : kEndpoints)
+    if (path == e.path) return &e;
+  return nullptr;
+}
+
+double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+std::string generate_id() {
+  static const std::string prefix = [] {
+    std::random_device rd;
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", rd());
+    return std::string(buf);
+  }();
+  static std::atomic<uint64_t> counter{0};
+  return "req-" + prefix + "-" + std::to_string(++counter);
+}
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+  return diff == 0 && !b.empty();
+}
+
+// Answers that are not errors of the table but still non-200 (/readyz 503).
+struct StatusAnswer {
+  int status;
+  std::string body;
+};
+
+struct InternalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServeConfig c) : cfg(std::move(c)) {
+    req_limits.max_text_chars = cfg.limits.max_text_chars;
+    req_limits.max_texts = cfg.limits.max_texts;
+    req_limits.max_turns = cfg.limits.max_turns;
+    prep_limits.max_subwords = cfg.limits.max_subwords;
+    prep_limits.truncate = cfg.limits.truncate;
+    model_dir = cfg.model.dir;
+    routing_file = cfg.routing.file;
+    if (const char* t = std::getenv(cfg.admin.token_env.c_str())) admin_token = t;
+  }
+
+  ServeConfig cfg;
+  Metrics metrics;
+  std::unique_ptr<Batcher> batcher;
+  httplib::Server http;
+  std::thread http_thread;
+  int port = -1;
+
+  std::mutex snap_mu;
+  std::shared_ptr<const ModelSnapshot> snap;
+  std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
+  std::atomic<int64_t> inflight{0};
+
+  std::string admin_token;
+  std::mutex reload_mu;  // held while a reload runs
+  std::mutex paths_mu;   // model_dir, routing_file
+  std::string model_dir, routing_file;
+  std::mutex reload_thread_mu;
+  std::thread reload_thread;
+  std::atomic<bool> reload_thread_busy{false};
+
+  RequestLimits req_limits;
+  PrepareLimits prep_limits;
+
+  std::shared_ptr<const ModelSnapshot> current() {
+    std::lock_guard lk(snap_mu);
+    return snap;
+  }
+
+  void publish(std::shared_ptr<const ModelSnapshot> s) {
+    metrics.model_info(s->ref().name, s->ref().version);
+    std::lock_guard lk(snap_mu);
+    snap = std::move(s);
+  }
+
+  SnapshotOptions snapshot_options(const std::string& dir, const std::string& routing) const {
+    SnapshotOptions o;
+    o.dir = dir;
+    o.name = cfg.model.name;
+    o.routing_file = routing;
+    o.aggregation = cfg.model.aggregation;
+    o.batch_max_size = cfg.batch.max_size;
+    o.batch_max_tokens = cfg.batch.max_tokens;
+    return o;
+  }
+
+  std::shared_ptr<const ModelSnapshot> reload(const ReloadRequest& rq);
+  void handle(const httplib::Request& req, httplib::Response& res);
+  int dispatch(const EndpointInfo& ep, const httplib::Request& req, httplib::Response& res, std::string& id,
+               Clock::time_point t0, log::Fields& fields);
+  int infer(bool route, const httplib::Request& req, httplib::Response& res, std::string& id, Clock::time_point t0,
+            log::Fields& fields);
+};
+
+Server::Server(ServeConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() {
+  if (impl_->http_thread.joinable() || impl_->batcher) drain_and_stop();
+}
+
+const std::string& Server::host() const { return impl_->cfg.http.host; }
+
+void Server::load() {
+  auto& m = *impl_;
+  configure_inference_threads(m.cfg.runtime.intra_op_threads);
+  const auto t0 = Clock::now();
+  auto s = ModelSnapshot::load(m.snapshot_options(m.model_dir, m.routing_file));
+  log::info("model loaded", {{"name", s->ref().name},
+                             {"version", s->ref().version},
+                             {"dir", s->dir()},
+                             {"routing", s->routing().source()},
+                             {"rules", std::to_string(s->routing().rule_count())},
+                             {"s", std::to_string(seconds_between(t0, Clock::now()))}});
+  m.publish(std::move(s));
+  BatcherOptions bo;
+  bo.max_size = static_cast<int32_t>(m.cfg.batch.max_size);
+  bo.max_tokens = m.cfg.batch.max_tokens;
+  bo.max_delay = std::chrono::milliseconds(m.cfg.batch.max_delay_ms);
+  bo.max_queue = static_cast<size_t>(m.cfg.batch.max_queue);
+  BatcherObserver ob;
+  ob.on_loop_start = [] { init_loop_thread(); };
+  ob.on_started = [&m](const Job& j) { m.metrics.queue(seconds_between(j.enqueued, j.started)); };
+  ob.on_batch = [&m](const BatchStats& b) {
+    m.metrics.inference(b.seconds);
+    m.metrics.batch(b.rows, b.padded_tokens);
+  };
+  ob.on_expired = [&m](const Job&) { m.metrics.failure("deadline"); };
+  ob.on_depth = [&m](size_t d) { m.metrics.queue_depth(d); };
+  m.batcher = std::make_unique<Batcher>(
+      bo,
+      [](const std::vector<Job*>& batch) {
+        // Every job of a batch shares one group: the snapshot that prepared it.
+        static_cast<InferenceJob*>(batch.front())->snapshot->run(batch);
+      },
+      std::move(ob));
+  m.batcher->start();
+  m.ready = true;
+}
+
+int Server::listen() {
+  auto& m = *impl_;
+  auto& http = m.http;
+  const auto threads = static_cast<size_t>(m.cfg.http.threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
+  // server bind the same port silently.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  http.set_keep_alive_timeout(static_cast<time_t>(m.cfg.http.keep_alive_s));
+  http.set_payload_max_length(static_cast<size_t>(m.cfg.http.max_body_bytes));
+  http.set_read_timeout(10);
+  http.set_write_timeout(10);
+  auto handler = [&m](const httplib::Request& req, httplib::Response& res) { m.handle(req, res); };
+  http.Get(".*", handler);
+  http.Post(".*", handler);
+  http.Put(".*", handler);
+  http.Patch(".*", handler);
+  http.Delete(".*", handler);
+  http.Options(".*", handler);
+  // Answers httplib produces itself (413 body too large, 400 unparsable request line...)
+  // get the contract's error body; our own answers already have one.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([&m](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    try {
+      std::string id = req.get_header_value("X-Request-Id");
+      if (!valid_request_id(id)) id = generate_id();
+      ApiError e;
+      e.status = res.status;
+      if (res.status == 413) {
+        e.reason = "body_too_large";
+        e.message = "the body is larger than " + std::to_string(m.cfg.http.max_body_bytes) + " bytes (http.max_body_bytes)";
+      } else {
+        e.reason = res.status == 404 ? "not_found" : "bad_request";
+        e.message = "the HTTP request could not be handled (status " + std::to_string(res.status) + ")";
+      }
+      res.set_content(error_json(e, id), "application/json");
+      res.set_header("X-Request-Id", id);
+      const auto* ep = find_endpoint(req.path);
+      m.metrics.request(ep ? ep->path : "other", res.status, 0.0);
+      if (res.status < 500) m.metrics.failure("bad_request");
+      log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
+                            {"code", std::to_string(res.status)}, {"reason", e.reason}});
+    } catch (...) {
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.set_content(error_json({500, "internal", "internal error"}, generate_id()), "application/json");
+  });
+  const auto& host = m.cfg.http.host;
+  if (m.cfg.http.port == 0) {
+    m.port = http.bind_to_any_port(host);
+  } else {
+    m.port = http.bind_to_port(host, static_cast<int>(m.cfg.http.port)) ? static_cast<int>(m.cfg.http.port) : -1;
+  }
+  if (m.port < 0)
+    throw InputError("http.host/http.port: cannot bind " + host + ":" + std::to_string(m.cfg.http.port) +
+                     " (address in use, or not an address of this machine)");
+  m.http_thread = std::thread([&http] { http.listen_after_bind(); });
+  // stop() is a no-op before the accept loop runs: wait for it so a drain cannot miss it.
+  for (int i = 0; i < 2000 && !http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return m.port;
+}
+
+
+void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
+  const auto t0 = Clock::now();
+  std::string id;
+  int status = 500;
+  ApiError err;
+  bool failed = false;
+  const EndpointInfo* ep = nullptr;
+  log::Fields fields;
+  try {
+    id = req.get_header_value("X-Request-Id");
+    if (!valid_request_id(id)) id.clear();
+    ep = find_endpoint(req.path);
+    if (!ep)
+      throw RequestError(404, "not_found",
+                         "no endpoint here (endpoints: POST /v1/route, POST /v1/tag, GET /healthz, GET /readyz, "
+                         "GET /metrics, GET /v1/info, POST /admin/reload)");
+    if (req.method != ep->method && !(req.method == "HEAD" && std::string_view(ep->method) == "GET")) {
+      res.set_header("Allow", ep->method);
+      throw RequestError(405, "method_not_allowed", req.method + " " + ep->path + ": this endpoint takes " + ep->method);
+    }
+    status = dispatch(*ep, req, res, id, t0, fields);
+  } catch (const RequestError& e) {
+    err = e.error();
+    status = err.status;
+    failed = true;
+    if (id.empty() && e.id()) id = *e.id();
+  } catch (const std::exception& e) {
+    err = {500, "internal", "internal error; it is logged with this request id"};
+    status = 500;
+    failed = true;
+    fields.emplace_back("error", e.what());
+  } catch (...) {
+    err = {500, "internal", "internal error; it is logged with this request id"};
+    status = 500;
+    failed = true;
+    fields.emplace_back("error", "unknown exception");
+  }
+  try {
+    if (id.empty()) id = generate_id();
+    if (failed) res.set_content(error_json(err, id), "application/json");
+    res.status = status;
+    res.set_header("X-Request-Id", id);
+    const double secs = seconds_between(t0, Clock::now());
+    const std::string endpoint = ep ? ep->path : "other";
+    metrics.request(endpoint, status, secs);
+    if (status == 400 || status == 413 || status == 422) metrics.failure("bad_request");
+    else if (status == 429) metrics.failure("queue_full");
+    else if (status == 500) metrics.failure("internal");
+    const bool quiet = ep && (ep->endpoint == Endpoint::healthz || ep->endpoint == Endpoint::readyz ||
+                              ep->endpoint == Endpoint::metrics);
+    if (status == 500) {
+      fields.insert(fields.begin(), {{"id", id}, {"endpoint", endpoint}});
+      log::error("internal error", fields);
+    } else if (cfg.log.requests && (!quiet || log::enabled(log::Level::debug))) {
+      log::Fields f{{"id", id}, {"method", req.method}, {"endpoint", endpoint}, {"code", std::to_string(status)},
+                    {"ms", std::to_string(secs * 1e3)}};
+      if (failed) f.emplace_back("reason", err.reason);
+      for (auto& kv : fields) f.push_back(std::move(kv));
+      log::write(quiet ? log::Level::debug : log::Level::info, "request", f);
+    }
+  } catch (...) {
+    res.status = 500;
+  }
+}
+
+int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, httplib::Response& res, std::string& id,
+                           Clock::time_point t0, log::Fields& fields) {
+  switch (ep.endpoint) {
+    case Endpoint::route: return infer(true, req, res, id, t0, fields);
+    case Endpoint::tag: return infer(false, req, res, id, t0, fields);
+    case Endpoint::healthz: res.set_content(status_json("alive"), "application/json"); return 200;
+    case Endpoint::readyz: {
+      const char* s = draining ? "draining" : (ready ? "ready" : "loading");
+      res.set_content(status_json(s), "application/json");
+      return ready && !draining ? 200 : 503;
+    }
+    case Endpoint::metrics: res.set_content(metrics.text(), "text/plain; version=0.0.4; charset=utf-8"); return 200;
+    case Endpoint::info: {
+      auto s = current();
+      if (!s) throw RequestError(503, "not_ready", "the model is still loading");
+      InfoResponse r;
+      r.model = s->ref();
+      r.dir = s->dir();
+      r.architecture = s->architecture();
+      r.max_seq_len = s->max_seq_len();
+      r.stride = s->stride();
+      r.entity_labels = s->entity_types();
+      r.intent_labels = s->intents();
+      r.max_text_chars = cfg.limits.max_text_chars;
+      r.max_subwords = cfg.limits.max_subwords;
+      r.truncate = cfg.limits.truncate;
+      r.max_texts = cfg.limits.max_texts;
+      r.max_turns = cfg.limits.max_turns;
+      r.max_body_bytes = cfg.http.max_body_bytes;
+      r.batch_max_size = cfg.batch.max_size;
+      r.batch_max_tokens = cfg.batch.max_tokens;
+      r.batch_max_delay_ms = cfg.batch.max_delay_ms;
+      r.batch_max_queue = cfg.batch.max_queue;
+      r.routing_source = s->routing().source();
+      r.queues = s->routing().queues();
+      r.rules = static_cast<int64_t>(s->routing().rule_count());
+      res.set_content(info_json(r), "application/json");
+      return 200;
+    }
+    case Endpoint::reload: {
+      if (draining) throw RequestError(503, "draining", "the server is shutting down");
+      if (admin_token.empty())
+        throw RequestError(403, "admin_disabled",
+                           "no admin token is configured: set the environment variable " + cfg.admin.token_env +
+                               " (admin.token_env) before starting the server");
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string bearer = "Bearer ";
+      if (auth.compare(0, bearer.size(), bearer) != 0 || !constant_time_equal(auth.substr(bearer.size()), admin_token))
+        throw RequestError(401, "unauthorized", "missing or wrong admin token (header Authorization: Bearer <token>)");
+      const auto rq = parse_reload_request(req.body);
+      auto s = reload(rq);
+      fields.emplace_back("model", s->ref().name);
+      fields.emplace_back("version", s->ref().version);
+      res.set_content(reload_json(s->ref(), s->routing().source(), static_cast<int64_t>(s->routing().rule_count())),
+                      "application/json");
+      return 200;
+    }
+  }
+  throw InternalError("unhandled endpoint");
+}
+
+int Server::Impl::infer(bool is_route, const httplib::Request& req, httplib::Response& res, std::string& id,
+                        Clock::time_point t0, log::Fields& fields) {
+  struct Inflight {
+    std::atomic<int64_t>& n;
+    explicit Inflight(std::atomic<int64_t>& c) : n(c) { ++n; }
+    ~Inflight() { --n; }
+  } inflight_guard(inflight);
+  if (draining) throw RequestError(503, "draining", "the server is shutting down; send the request to another instance");
+  auto s = current();
+  if (!s || !ready) throw RequestError(503, "not_ready", "the model is still loading");
+  auto preparing = batcher->preparing();
+  std::shared_ptr<InferenceJob> job;
+  int64_t deadline_ms = 0;
+  try {
+    if (is_route) {
+      auto r = parse_route_request(req.body, req_limits);
+      if (id.empty() && r.id) id = *r.id;
+      deadline_ms = r.deadline_ms;
+      job = s->prepare_route(r, prep_limits);
+    } else {
+      auto r = parse_tag_request(req.body, req_limits);
+      if (id.empty() && r.id) id = *r.id;
+      deadline_ms = r.deadline_ms;
+      job = s->prepare_tag(r, prep_limits);
+    }
+  } catch (const RequestError& e) {
+    if (id.empty() && e.id()) id = *e.id();
+    throw;
+  }
+  if (deadline_ms == 0) deadline_ms = cfg.request.default_deadline_ms;
+  if (deadline_ms > 0) job->deadline = t0 + std::chrono::milliseconds(deadline_ms);
+  job->tokenize_s = seconds_between(t0, Clock::now());
+  metrics.tokenize(job->tokenize_s);
+  const auto deadline_error = [&] {
+    return RequestError(504, "deadline_exceeded",
+                        "the deadline of " + std::to_string(deadline_ms) +
+                            " ms passed while the request was queued; it was not computed");
+  };
+  switch (batcher->submit(job, &preparing)) {
+    case Batcher::Submit::queued: break;
+    case Batcher::Submit::queue_full:
+      res.set_header("Retry-After", "1");
+      throw RequestError(429, "queue_full",
+                         std::to_string(cfg.batch.max_queue) + " requests are queued (batch.max_queue); retry after 1 s");
+    case Batcher::Submit::expired: throw deadline_error();
+    case Batcher::Submit::stopped: throw RequestError(503, "draining", "the server is shutting down");
+  }
+  switch (batcher->await(job)) {
+    case JobStatus::done: break;
+    case JobStatus::expired: throw deadline_error();
+    case JobStatus::cancelled: throw RequestError(503, "draining", "the server stopped before the request was computed");
+    case JobStatus::failed: throw InternalError("inference failed: " + job->error());
+    case JobStatus::pending: throw InternalError("job finished without a status");
+  }
+  TimingMs timing;
+  timing.tokenize = job->tokenize_s * 1e3;
+  timing.queue = seconds_between(job->enqueued, job->started) * 1e3;
+  timing.inference = seconds_between(job->started, job->finished) * 1e3;
+  fields.emplace_back("queue_ms", std::to_string(timing.queue));
+  fields.emplace_back("subwords", std::to_string(job->subwords));
+  if (job->truncated) fields.emplace_back("truncated", "true");
+  if (is_route) {
+    auto r = s->route_response(*job);
+    r.id = id;
+    metrics.route_decision(r.route.queue);
+    fields.emplace_back("queue", r.route.queue);
+    fields.emplace_back("reason", r.route.reason);
+    fields.emplace_back("entities", entities_for_log(r.entities, cfg.log.sensitive_labels));
+    timing.total = seconds_between(t0, Clock::now()) * 1e3;
+    r.timing = timing;
+    res.set_content(route_response_json(r), "application/json");
+  } else {
+    auto r = s->tag_response(*job);
+    r.id = id;
+    std::vector<EntityOut> all;
+    for (const auto& t : r.results) all.insert(all.end(), t.entities.begin(), t.entities.end());
+    fields.emplace_back("texts", std::to_string(r.results.size()));
+    fields.emplace_back("entities", entities_for_log(all, cfg.log.sensitive_labels));
+    timing.total = seconds_between(t0, Clock::now()) * 1e3;
+    r.timing = timing;
+    res.set_content(tag_response_json(r), "application/json");
+  }
+  return 200;
+}
+
+std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& rq) {
+  std::unique_lock lk(reload_mu, std::try_to_lock);
+  if (!lk.owns_lock())
+    throw RequestError(409, "reload_in_progress", "another reload is running; retry when it has finished");
+  std::string dir, routing;
+  {
+    std::lock_guard pl(paths_mu);
+    dir = rq.model.empty() ? model_dir : rq.model;
+    routing = rq.routing.empty() ? routing_file : rq.routing;
+  }
+  const auto t0 = Clock::now();
+  std::shared_ptr<const ModelSnapshot> s;
+  try {
+    s = ModelSnapshot::load(snapshot_options(dir, routing));
+  } catch (const std::exception& e) {
+    metrics.failure("reload");
+    log::warn("reload failed; the previous model keeps serving", {{"model", dir}, {"routing", routing}, {"error", e.what()}});
+    throw RequestError(422, "reload_failed", std::string("reload failed, the previous model keeps serving: ") + e.what());
+  }
+  publish(s);
+  {
+    std::lock_guard pl(paths_mu);
+    model_dir = dir;
+    routing_file = routing;
+  }
+  log::info("reloaded", {{"name", s->ref().name},
+                         {"version", s->ref().version},
+                         {"dir", dir},
+                         {"routing", s->routing().source()},
+                         {"s", std::to_string(seconds_between(t0, Clock::now()))}});
+  return s;
+}
+
+void Server::reload_async() {
+  auto& m = *impl_;
+  std::lock_guard lk(m.reload_thread_mu);
+  if (m.draining) return;
+  if (m.reload_thread_busy) {
+    log::warn("SIGHUP: a reload is already running; ignored");
+    return;
+  }
+  if (m.reload_thread.joinable()) m.reload_thread.join();
+  m.reload_thread_busy = true;
+  m.reload_thread = std::thread([&m] {
+    try {
+      m.reload({});
+    } catch (const RequestError& e) {
+      log::warn("SIGHUP reload: " + e.error().message);
+    } catch (const std::exception& e) {
+      log::error(std::string("SIGHUP reload: ") + e.what());
+    }
+    m.reload_thread_busy = false;
+  });
+}
+
+bool Server::drain_and_stop() {
+  auto& m = *impl_;
+  m.draining = true;
+  const auto deadline = Clock::now() + std::chrono::seconds(m.cfg.shutdown.drain_timeout_s);
+  log::info("draining", {{"in_flight", std::to_string(m.inflight.load())},
+                         {"timeout_s", std::to_string(m.cfg.shutdown.drain_timeout_s)}});
+  while (m.inflight.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const bool drained = m.inflight.load() == 0;
+  if (!drained) {
+    log::warn("drain timeout: answering what is still queued with 503", {{"in_flight", std::to_string(m.inflight.load())}});
+    if (m.batcher) m.batcher->stop(true);
+  }
+  if (m.http_thread.joinable()) {
+    m.http.stop();
+    m.http_thread.join();
+  }
+  if (m.batcher) m.batcher->stop(false);
+  {
+    std::lock_guard lk(m.reload_thread_mu);
+    if (m.reload_thread.joinable()) m.reload_thread.join();
+  }
+  m.batcher.reset();
+  return drained;
+}
+
+}  // namespace triage::serve
