@@ -24,17 +24,29 @@ struct DistEnv {
 // Reads the standard variables; InputError naming the variable when one is malformed.
 DistEnv read_dist_env();
 
+// An collective in flight. wait() blocks until it is done (NCCL: until the current CUDA
+// stream is ordered after it) and throws Error naming the collective on failure/timeout.
+class PendingWork {
+ public:
+  virtual ~PendingWork() = default;
+  virtual void wait() = 0;
+};
+
 class Communicator {
  public:
+  // timeout 0 in the calls below: the communicator's own (dist.timeout_s).
+  using Timeout = std::chrono::milliseconds;
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int world_size() const = 0;
   virtual std::string backend() const = 0;  // "single", "gloo", "nccl"
-  // Sums in place across ranks (tensors on the backend's device). Throws Error naming the
-  // collective and the peer state on timeout or failure.
-  virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors) = 0;
+  // Sums in place across ranks. Tensors live on the backend's device (CPU for Gloo, this
+  // rank's GPU for NCCL), may differ in shape and dtype, and must be contiguous.
+  virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors, Timeout timeout = Timeout{0}) = 0;
+  // One contiguous tensor, summed in place once the returned work is waited for.
+  virtual std::unique_ptr<PendingWork> all_reduce_sum_async(torch::Tensor& tensor) = 0;
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
-  virtual void barrier() = 0;
+  virtual void barrier(Timeout timeout = Timeout{0}) = 0;
   bool is_root() const { return rank() == 0; }
 };
 
@@ -43,5 +55,9 @@ std::unique_ptr<Communicator> make_single_process();
 // every collective and the rendezvous: a dead rank makes the others fail, not hang.
 std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::string& backend,
                                                 std::chrono::milliseconds timeout, bool cuda);
+
+// Selects this process's GPU (cudaSetDevice(local_rank), checked); InputError when the
+// node has fewer GPUs than LOCAL_WORLD_SIZE asks for. No-op in a build without CUDA.
+void select_local_gpu(const DistEnv& env);
 
 }  // namespace triage::train

@@ -1,9 +1,13 @@
 // triage-train: fine-tune a BERT-family checkpoint on labelled support data.
 //   triage-train --config configs/NAME.yaml [--config more.yaml] [--set section.key=value ...]
-//                [--dump-config] [--resume DIR]
+//                [--dump-config] [--resume DIR] [--nproc-per-node N]
+// One process, or one rank of a job: torchrun's environment (WORLD_SIZE, RANK, ...) makes it
+// a rank; --nproc-per-node N starts N local ranks itself (train/launcher.h).
 // Exit codes: 0 done (or stopped on SIGINT/SIGTERM with a resumable state), 2 bad input or
-// usage, 1 internal failure.
+// usage, 1 internal failure (a failed rank, a collective that failed or timed out).
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -18,7 +22,9 @@
 #include "kernels/kernel_mode.h"
 #include "model/checkpoint.h"
 #include "model/predictor.h"
+#include "train/comm.h"
 #include "train/data_source.h"
+#include "train/launcher.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
@@ -29,6 +35,7 @@ using nlohmann::json;
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
+std::string g_prog = "triage-train";  // "triage-train[rank R]" in a multi-process job
 void on_signal(int) { g_stop = 1; }
 
 std::string describe_unseen(const data::UnseenLabels& u) {
@@ -38,13 +45,27 @@ std::string describe_unseen(const data::UnseenLabels& u) {
   return s;
 }
 
-int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const std::string& resume) {
+int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const std::string& resume,
+        const train::DistEnv& env) {
   if (cfg.model.base.empty()) throw InputError("model.base: required (a checkpoint directory, or minilm)");
   if (cfg.data.train.empty()) throw InputError("data.train: required (a file or a JointBERT split folder)");
   if (cfg.model.max_seq_len < 8) throw InputError("model.max_seq_len: expected >= 8");
   if (cfg.model.stride < 0 || cfg.model.stride >= cfg.model.max_seq_len - 2)
     throw InputError("model.stride: expected 0 <= stride < max_seq_len - 2");
   if (cfg.run.threads > 0) at::set_num_threads(static_cast<int>(cfg.run.threads));
+  if (cfg.dist.timeout_s <= 0 || cfg.dist.eval_timeout_s <= 0) throw InputError("dist.timeout_s, dist.eval_timeout_s: expected > 0");
+  if (cfg.dist.bucket_mb <= 0) throw InputError("dist.bucket_mb: expected > 0");
+  // Rendezvous first: a job whose ranks cannot meet fails before the data is read.
+  const torch::Device device = train::resolve_device(cfg.run.device, env.local_rank);
+  if (device.is_cuda() && env.world_size > 1) train::select_local_gpu(env);
+  auto comm = train::make_communicator(env, cfg.dist.backend,
+                                       std::chrono::milliseconds(static_cast<int64_t>(cfg.dist.timeout_s * 1000)),
+                                       device.is_cuda());
+  const bool root = comm->is_root();
+  if (env.world_size > 1 && root)
+    log::info(comm->backend() + " job of " + std::to_string(env.world_size) + " ranks (" +
+              std::to_string(env.local_world_size) + " on this node), rendezvous at " + env.master_addr + ":" +
+              std::to_string(env.master_port));
 
   auto train_ex = train::read_split(cfg.data.train, cfg.data.format);
   if (train_ex.empty()) throw InputError("data.train: " + cfg.data.train + " holds no examples");
@@ -76,15 +97,16 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   data::BatchOptions bo;
   bo.max_tokens = cfg.run.max_tokens;
   bo.max_batch_size = static_cast<int32_t>(cfg.run.batch_size);
+  // Rank r takes batches r, r + W, ... of the global plan (empty ones at an epoch's end).
   train::FeatureBatchSource source(std::move(features), bo, static_cast<uint64_t>(cfg.run.seed),
-                                   std::max(0, ck.tokenizer->special().pad));
+                                   std::max(0, ck.tokenizer->special().pad), comm->rank(), comm->world_size());
 
   model::PredictOptions po;
   po.windows = wo;
   po.max_tokens = std::max<int64_t>(cfg.run.max_tokens, 2048);
   auto tokenizer = ck.tokenizer;
   train::Evaluator evaluator;
-  if (!dev_ex.empty()) {
+  if (!dev_ex.empty() && root) {  // rank 0 evaluates the whole dev set; the others wait
     evaluator = [&dev_ex, tokenizer, po, cfg](model::TokenClassifier& m) {
       model::Predictor p(m, tokenizer, po);
       auto set = eval::predict_eval_set(p, dev_ex, cfg.data.dev);
@@ -98,15 +120,18 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
                {"data", {{"train", cfg.data.train}, {"dev", cfg.data.dev}, {"test", cfg.data.test},
                          {"train_examples", train_ex.size()}}},
                {"config_yaml", resolved_yaml}};
-  fs::create_directories(cfg.run.output_dir);
-  data::write_file_atomic(fs::path(cfg.run.output_dir) / "config.yaml", resolved_yaml);
+  if (root) {
+    fs::create_directories(cfg.run.output_dir);
+    data::write_file_atomic(fs::path(cfg.run.output_dir) / "config.yaml", resolved_yaml);
+  }
 
-  train::Trainer trainer(cfg, std::move(ck), source, evaluator, meta);
+  train::Trainer trainer(cfg, std::move(ck), source, evaluator, meta, comm.get(), env.local_rank);
   if (cfg.loss.class_weights != "none" || !cfg.loss.class_weight_values.empty()) trainer.set_class_weights(weights);
   if (!resume.empty()) trainer.resume(resume);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto summary = trainer.run([] { return g_stop != 0; });
+  if (!root) return 0;  // rank 0 reports and runs the test evaluation
   json sj = {{"steps", summary.steps}, {"epochs", summary.epochs_completed}, {"seconds", summary.seconds},
              {"train_tokens_per_s", summary.tokens_per_second}, {"best_metric", summary.best_metric},
              {"best_step", summary.best_step}, {"early_stopped", summary.early_stopped},
@@ -138,7 +163,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> configs, sets;
   std::string resume;
   bool dump = false;
+  int nproc = 0;
   app.add_option("--config", configs, "YAML config; repeat to layer (later over earlier)");
+  app.add_option("--nproc-per-node,--nproc_per_node", nproc,
+                 "start N local processes (ranks) of one data-parallel job, as torchrun does");
   app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
   app.add_flag("--dump-config", dump, "print the resolved config and exit");
   app.add_option("--resume", resume, "continue the run whose output directory (or last/) this is");
@@ -159,13 +187,26 @@ int main(int argc, char** argv) {
       std::cout << yaml;
       return 0;
     }
-    std::cerr << "triage-train: resolved config\n" << yaml;
-    return run(cfg, yaml, resume);
+    if (nproc > 0) {
+      if (std::getenv("WORLD_SIZE"))
+        throw InputError("--nproc-per-node: WORLD_SIZE is already set (launched by torchrun or SLURM); drop one of them");
+      train::LaunchOptions lo;
+      lo.nproc = nproc;
+      lo.args = train::strip_nproc_arg(argc, argv);
+      return train::launch_local(lo);
+    }
+    const auto env = train::read_dist_env();
+    if (env.world_size > 1) {
+      g_prog = "triage-train[rank " + std::to_string(env.rank) + "]";
+      if (env.rank != 0) log::configure(log::Level::warn, false);  // rank 0 logs for the job
+    }
+    if (env.rank == 0) std::cerr << "triage-train: resolved config\n" << yaml;
+    return run(cfg, yaml, resume, env);
   } catch (const InputError& e) {
-    std::cerr << "triage-train: error: " << e.what() << "\n";
+    std::cerr << g_prog << ": error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "triage-train: internal error: " << e.what() << "\n";
+    std::cerr << g_prog << ": internal error: " << e.what() << "\n";
     return 1;
   }
 }

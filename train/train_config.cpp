@@ -49,6 +49,13 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("run.output_dir", &run.output_dir, "where best/, last/, metrics.jsonl and config.yaml go");
   s.add("run.metric", &run.metric, "dev metric that picks the best checkpoint");
   s.choices("run.metric", {"entity_f1", "intent_accuracy", "frame_accuracy"});
+  s.add("dist.backend", &dist.backend, "multi-process backend: auto (nccl on CUDA, gloo on CPU) | gloo | nccl");
+  s.choices("dist.backend", {"auto", "gloo", "nccl"});
+  s.add("dist.timeout_s", &dist.timeout_s, "seconds any collective (and the rendezvous) may take before the rank fails");
+  s.add("dist.eval_timeout_s", &dist.eval_timeout_s,
+        "seconds the other ranks wait for rank 0's dev evaluation and checkpoint writes");
+  s.add("dist.bucket_mb", &dist.bucket_mb, "gradient all-reduce bucket size in MB");
+  s.add("dist.overlap", &dist.overlap, "all-reduce gradient buckets during backward (false: after it)");
 }
 
 }  // namespace triage::train

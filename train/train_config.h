@@ -54,6 +54,13 @@ struct TrainConfig {
     std::string output_dir = "runs/train";
     std::string metric = "entity_f1";  // entity_f1 | intent_accuracy | frame_accuracy
   } run;
+  struct Dist {  // several processes (--nproc-per-node, torchrun, SLURM); ignored in one
+    std::string backend = "auto";  // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
+    double timeout_s = 300;        // bound on every collective and the rendezvous
+    double eval_timeout_s = 3600;  // bound on waiting for rank 0's evaluation / checkpoint writes
+    double bucket_mb = 25;         // gradient all-reduce bucket size
+    bool overlap = true;           // launch bucket all-reduces from gradient hooks during backward
+  } dist;
 
   // Registers every field with its key and help; the schema writes into this struct.
   void register_fields(config::Schema& schema);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
 #include <ATen/autocast_mode.h>
@@ -16,6 +17,7 @@
 
 #include "data/error.h"
 #include "data/log.h"
+#include "train/grad_sync.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
 
@@ -24,14 +26,15 @@ using nlohmann::json;
 
 namespace triage::train {
 
-torch::Device resolve_device(const std::string& setting) {
+torch::Device resolve_device(const std::string& setting, int local_rank) {
+  const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
   if (setting == "cpu") return torch::kCPU;
   if (setting == "cuda") {
     if (!torch::cuda::is_available())
       throw InputError("run.device: cuda was asked for but no CUDA device is available");
-    return torch::Device(torch::kCUDA, 0);
+    return gpu;
   }
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  return torch::cuda::is_available() ? gpu : torch::Device(torch::kCPU);
 }
 
 namespace {
@@ -84,6 +87,11 @@ struct Trainer::Impl {
   const BatchSource& train;
   Evaluator dev;
   json meta;
+  std::unique_ptr<Communicator> own_comm;  // one process: the single-process communicator
+  Communicator* comm = nullptr;
+  bool root = true;
+  int world = 1;
+  std::unique_ptr<GradSync> sync;  // several ranks only
   torch::Device device{torch::kCPU};
   bool bf16 = false;
   std::unique_ptr<torch::optim::AdamW> opt;
@@ -100,6 +108,78 @@ struct Trainer::Impl {
 
   Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, json m)
       : cfg(std::move(c)), ck(std::move(k)), train(t), dev(std::move(d)), meta(std::move(m)) {}
+
+  Communicator::Timeout eval_timeout() const {
+    return Communicator::Timeout(static_cast<int64_t>(cfg.dist.eval_timeout_s * 1000));
+  }
+
+  // Element-wise sum over ranks of a few host numbers (the identity in one process).
+  std::vector<double> all_sum(std::vector<double> v, Communicator::Timeout t = Communicator::Timeout{0}) {
+    if (world == 1) return v;
+    auto x = torch::tensor(v, torch::kDouble).to(device);
+    std::vector<torch::Tensor> xs{x};
+    comm->all_reduce_sum(xs, t);
+    auto c = x.to(torch::kCPU).contiguous();
+    return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+  }
+
+  // Weight of a batch in the token loss's mean: its labelled sub-words, or the sum of their
+  // class weights (cross-entropy's weighted-mean denominator).
+  double token_denominator(const TensorBatch& b) const {
+    if (!b.labels.defined() || b.labels.numel() == 0) return 0;
+    auto m = b.labels.ne(-100);
+    if (!loss.class_weights.defined()) return static_cast<double>(m.sum().item<int64_t>());
+    return loss.class_weights.to(torch::kCPU, torch::kFloat).index({b.labels.masked_select(m)}).sum().item<double>();
+  }
+  static double intent_count(const TensorBatch& b) {
+    if (!b.intents.defined() || b.intents.numel() == 0) return 0;
+    return static_cast<double>(b.intents.ne(-100).sum().item<int64_t>());
+  }
+
+  // This rank's generator states: [cpu] or [cpu, cuda], uint8.
+  std::vector<torch::Tensor> rng_state() const {
+    auto cpu_gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor cpu_state;
+    {
+      std::lock_guard<std::mutex> lock(cpu_gen.mutex());
+      cpu_state = cpu_gen.get_state();
+    }
+    std::vector<torch::Tensor> rng{cpu_state};
+    if (device.is_cuda()) {
+      auto g = at::globalContext().defaultGenerator(device);
+      std::lock_guard<std::mutex> lock(g.mutex());
+      rng.push_back(g.get_state());
+    }
+    return rng;
+  }
+
+  // Every rank's generator states, indexed by rank (a collective: all ranks call it).
+  std::vector<std::vector<torch::Tensor>> gather_rng() {
+    auto mine = rng_state();
+    if (world == 1) return {mine};
+    std::vector<int64_t> lens;
+    std::vector<torch::Tensor> parts;
+    for (const auto& t : mine) {
+      lens.push_back(t.numel());
+      parts.push_back(t.reshape({-1}).to(torch::kInt));
+    }
+    auto row = torch::cat(parts);
+    auto all = torch::zeros({world, row.numel()}, torch::kInt);
+    all[comm->rank()].copy_(row);
+    auto dev_all = all.to(device);
+    std::vector<torch::Tensor> xs{dev_all};
+    comm->all_reduce_sum(xs);
+    all = dev_all.to(torch::kCPU);
+    std::vector<std::vector<torch::Tensor>> out(static_cast<size_t>(world));
+    for (int r = 0; r < world; ++r) {
+      int64_t off = 0;
+      for (int64_t n : lens) {
+        out[static_cast<size_t>(r)].push_back(all[r].narrow(0, off, n).to(torch::kByte).clone());
+        off += n;
+      }
+    }
+    return out;
+  }
 
   int64_t steps_per_epoch(int64_t e) const {
     const int64_t n = train.batches_in_epoch(e);
@@ -118,25 +198,16 @@ struct Trainer::Impl {
     return {{"step", step},           {"epoch", epoch},         {"next_batch", next_batch},
             {"best_metric", best},    {"best_step", best_step}, {"bad_evals", bad_evals},
             {"tokens_seen", tokens_seen}, {"elapsed_s", elapsed_s},
-            {"seed", cfg.run.seed},   {"grad_accum", cfg.optim.grad_accum}};
+            {"seed", cfg.run.seed},   {"grad_accum", cfg.optim.grad_accum}, {"world_size", world}};
   }
 
-  void save_state(const fs::path& dir, double elapsed_s) {
+  // rng: every rank's generator states (rng.pt is rank 0's, rng-rank-R.pt rank R's). The
+  // optimizer state is the same on every rank (they apply identical summed gradients).
+  void save_state(const fs::path& dir, double elapsed_s, const std::vector<std::vector<torch::Tensor>>& rng) {
     fs::create_directories(dir);
     torch::save(*opt, (dir / "optimizer.pt").string());
-    auto cpu_gen = at::detail::getDefaultCPUGenerator();
-    torch::Tensor cpu_state;
-    {
-      std::lock_guard<std::mutex> lock(cpu_gen.mutex());
-      cpu_state = cpu_gen.get_state();
-    }
-    std::vector<torch::Tensor> rng{cpu_state};
-    if (device.is_cuda()) {
-      auto g = at::globalContext().defaultGenerator(device);
-      std::lock_guard<std::mutex> lock(g.mutex());
-      rng.push_back(g.get_state());
-    }
-    torch::save(rng, (dir / "rng.pt").string());
+    for (size_t r = 0; r < rng.size(); ++r)
+      torch::save(rng[r], (dir / (r == 0 ? std::string("rng.pt") : "rng-rank-" + std::to_string(r) + ".pt")).string());
     std::ofstream(dir / "state.json") << state_json(elapsed_s).dump(2) << "\n";
   }
 
@@ -157,6 +228,10 @@ struct Trainer::Impl {
       if (s.at("grad_accum").get<int64_t>() != cfg.optim.grad_accum)
         throw InputError((dir / "state.json").string() + ": grad_accum was " + s.at("grad_accum").dump() +
                          ", config says " + std::to_string(cfg.optim.grad_accum) + ": resume needs the same value");
+      const int64_t saved_world = s.value("world_size", int64_t{1});
+      if (saved_world != world)
+        throw InputError((dir / "state.json").string() + ": the run had " + std::to_string(saved_world) +
+                         " processes, this one has " + std::to_string(world) + ": resume needs the same world size");
       if (s.at("seed").get<int64_t>() != cfg.run.seed)
         throw InputError((dir / "state.json").string() + ": run.seed was " + s.at("seed").dump() + ", config says " +
                          std::to_string(cfg.run.seed) + ": resume needs the same seed");
@@ -164,8 +239,10 @@ struct Trainer::Impl {
       throw InputError((dir / "state.json").string() + ": " + e.what());
     }
     torch::load(*opt, (dir / "optimizer.pt").string(), device);
+    const fs::path rng_file = dir / (comm->rank() == 0 ? std::string("rng.pt") : "rng-rank-" + std::to_string(comm->rank()) + ".pt");
+    if (!fs::exists(rng_file)) throw InputError(rng_file.string() + ": missing (this rank's generator state)");
     std::vector<torch::Tensor> rng;
-    torch::load(rng, (dir / "rng.pt").string());
+    torch::load(rng, rng_file.string());
     auto cpu_gen = at::detail::getDefaultCPUGenerator();
     {
       std::lock_guard<std::mutex> lock(cpu_gen.mutex());
@@ -187,19 +264,25 @@ struct Trainer::Impl {
     return m;
   }
 
+  // A collective: every rank calls it at the same step; rank 0 writes.
   void save_last(double elapsed_s) {
-    model::save_checkpoint(out_dir / "last", ck.model, ck.tokenizer.get(), checkpoint_meta("last"),
-                           [&](const fs::path& tmp) { save_state(tmp / "training_state", elapsed_s); });
+    const auto rng = gather_rng();
+    if (root)
+      model::save_checkpoint(out_dir / "last", ck.model, ck.tokenizer.get(), checkpoint_meta("last"),
+                             [&](const fs::path& tmp) { save_state(tmp / "training_state", elapsed_s, rng); });
+    if (world > 1) comm->barrier(eval_timeout());
   }
 
   void record(const json& j) {
+    if (!root) return;
     metrics << j.dump() << "\n";
     metrics.flush();
   }
 
-  // Returns true when training should stop early.
+  // Rank 0 only (the others return false at once and wait for its verdict). Returns true
+  // when training should stop early.
   bool evaluate() {
-    if (!dev) return false;
+    if (!dev || !root) return false;
     ck.model->eval();
     std::map<std::string, double> m;
     {
@@ -228,16 +311,27 @@ struct Trainer::Impl {
   }
 };
 
-Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev, json meta)
+Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev, json meta,
+                 Communicator* comm, int local_rank)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(ck), train, std::move(dev), std::move(meta))) {
   auto& I = *impl_;
+  if (!comm) {
+    I.own_comm = make_single_process();
+    comm = I.own_comm.get();
+  }
+  I.comm = comm;
+  I.root = comm->is_root();
+  I.world = comm->world_size();
   if (I.cfg.optim.grad_accum < 1) throw InputError("optim.grad_accum: expected >= 1, found " + std::to_string(I.cfg.optim.grad_accum));
   if (I.cfg.run.threads > 0) torch::set_num_threads(static_cast<int>(I.cfg.run.threads));
   // libtorch seeds its default generators nondeterministically per process: run.seed
   // makes dropout (and anything else drawn from them) repeatable. resume() restores the
   // generators' exact state afterwards.
-  torch::manual_seed(static_cast<uint64_t>(I.cfg.run.seed));
-  I.device = resolve_device(I.cfg.run.device);
+  // Rank r draws from seed + r: dropout masks differ between ranks as between batches.
+  torch::manual_seed(static_cast<uint64_t>(I.cfg.run.seed + comm->rank()));
+  I.device = resolve_device(I.cfg.run.device, local_rank);
+  if (I.world > 1 && comm->backend() == "gloo" && I.device.is_cuda())
+    throw InputError("dist.backend: gloo runs on CPU here; use nccl (or auto) with run.device cuda, or run.device cpu");
   I.bf16 = I.device.is_cuda() && I.cfg.run.precision != "fp32";
   if (!I.device.is_cuda() && I.cfg.run.precision == "bf16")
     throw InputError("run.precision: bf16 autocast needs a CUDA device; use fp32 on CPU");
@@ -253,6 +347,17 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   I.loss.intent_weight = I.cfg.loss.intent_weight;
   I.loss.label_smoothing = I.cfg.loss.label_smoothing;
   I.out_dir = I.cfg.run.output_dir;
+  if (I.world > 1) {
+    std::vector<torch::Tensor> params;
+    for (auto& p : I.ck.model->parameters())
+      if (p.requires_grad()) params.push_back(p);
+    const auto bucket_bytes = static_cast<int64_t>(I.cfg.dist.bucket_mb * 1024 * 1024);
+    I.sync = std::make_unique<GradSync>(*comm, std::move(params), bucket_bytes, I.cfg.dist.overlap);
+    if (I.root)
+      log::info(comm->backend() + ": " + std::to_string(I.world) + " ranks, " + std::to_string(I.sync->num_buckets()) +
+                " gradient buckets (dist.bucket_mb " + json(I.cfg.dist.bucket_mb).dump() + ")" +
+                (I.cfg.dist.overlap ? " (overlapped with backward)" : " (after backward)"));
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -291,10 +396,10 @@ void Trainer::resume(const fs::path& dir) {
 
 TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
   auto& I = *impl_;
-  fs::create_directories(I.out_dir);
-  // metrics.jsonl keeps the records up to the resumed step
   const fs::path metrics_path = I.out_dir / "metrics.jsonl";
-  {
+  if (I.root) {
+    fs::create_directories(I.out_dir);
+    // metrics.jsonl keeps the records up to the resumed step
     std::vector<std::string> keep;
     if (I.step > 0 && fs::exists(metrics_path)) {
       std::ifstream in(metrics_path);
@@ -308,46 +413,75 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
     std::string text;
     for (const auto& l : keep) text += l + "\n";
     write_file_atomic(metrics_path, text);
+    I.metrics.open(metrics_path, std::ios::app);
   }
-  I.metrics.open(metrics_path, std::ios::app);
+  if (I.world > 1) {  // every rank starts from rank 0's weights
+    torch::NoGradGuard ng;
+    std::vector<torch::Tensor> params;
+    for (auto& p : I.ck.model->parameters()) params.push_back(p.detach());
+    I.comm->broadcast(params, 0);
+  }
 
   const int64_t total = I.schedule->total_steps();
-  const bool tty = ::isatty(STDERR_FILENO);
+  const bool tty = I.root && ::isatty(STDERR_FILENO);
   const auto t_start = std::chrono::steady_clock::now();
-  int64_t tokens_this_run = 0;
+  double tokens_this_run = 0;
   TrainSummary summary;
-  double window_loss = 0, window_token = 0, window_intent = 0;
-  int64_t window_n = 0, window_tokens = 0;
+  double window_loss = 0, window_token = 0, window_intent = 0, window_tokens = 0;
+  int64_t window_n = 0;
   auto window_start = t_start;
   const int64_t first_step = I.step;
+  const double w_intent = I.loss.intent_weight;
+  LossSettings intent_loss;  // the intent term: plain cross-entropy, no class weights
+  intent_loss.label_smoothing = I.loss.label_smoothing;
   bool stop = I.step >= total;
 
   while (!stop && I.epoch < I.cfg.run.epochs) {
     const int64_t n = I.train.batches_in_epoch(I.epoch);
-    int64_t micro = 0;
-    for (int64_t b = I.next_batch; b < n && !stop; ++b) {
-      auto batch = I.train.batch(I.epoch, b);
-      const bool last_micro = (micro + 1 == I.cfg.optim.grad_accum) || (b + 1 == n);
-      LossParts parts;
-      {
-        Autocast ac(I.bf16);
-        auto ids = batch.input_ids.to(I.device), mask = batch.attention_mask.to(I.device);
-        auto out = I.ck.model->forward(ids, mask);
-        auto intents = batch.intents.defined() ? batch.intents.to(I.device) : torch::Tensor();
-        parts = compute_loss(out.token_logits, batch.labels.to(I.device), out.intent_logits, intents, I.loss);
+    while (!stop && I.next_batch < n) {
+      // One optimizer step: `group` micro-batches on each rank.
+      const int64_t group = std::min<int64_t>(I.cfg.optim.grad_accum, n - I.next_batch);
+      std::vector<TensorBatch> micro;
+      std::vector<double> tok_w, int_w;
+      double real_tokens = 0;
+      int64_t last_nonempty = -1;
+      for (int64_t i = 0; i < group; ++i) {
+        micro.push_back(I.train.batch(I.epoch, I.next_batch + i));
+        const auto& b = micro.back();
+        if (b.input_ids.defined() && b.input_ids.numel() > 0) last_nonempty = i;
+        tok_w.push_back(I.token_denominator(b));
+        int_w.push_back(Impl::intent_count(b));
+        real_tokens += static_cast<double>(b.tokens);
       }
-      const int64_t group = std::min<int64_t>(I.cfg.optim.grad_accum, n - (b - micro));
-      (parts.total / static_cast<double>(group)).backward();
-      window_loss += parts.token + I.loss.intent_weight * parts.intent;
-      window_token += parts.token;
-      window_intent += parts.intent;
-      ++window_n;
-      window_tokens += batch.tokens;
-      tokens_this_run += batch.tokens;
-      I.tokens_seen += batch.tokens;
-      ++micro;
-      if (!last_micro) continue;
-      micro = 0;
+      // The step's global counts: each micro-batch's mean losses are weighted by its share.
+      const auto g = I.all_sum({std::accumulate(tok_w.begin(), tok_w.end(), 0.0),
+                                std::accumulate(int_w.begin(), int_w.end(), 0.0), real_tokens});
+      double step_token = 0, step_intent = 0;
+      for (int64_t i = 0; i <= last_nonempty; ++i) {
+        auto& batch = micro[static_cast<size_t>(i)];
+        if (batch.input_ids.numel() == 0) continue;  // an empty shard batch: no gradient
+        if (I.sync && i == last_nonempty) I.sync->arm();
+        const double a = g[0] > 0 ? tok_w[static_cast<size_t>(i)] / g[0] : 0.0;
+        const double c = g[1] > 0 ? int_w[static_cast<size_t>(i)] / g[1] : 0.0;
+        torch::Tensor loss;
+        {
+          Autocast ac(I.bf16);
+          auto ids = batch.input_ids.to(I.device), mask = batch.attention_mask.to(I.device);
+          auto out = I.ck.model->forward(ids, mask);
+          auto tok = compute_loss(out.token_logits, batch.labels.to(I.device), torch::Tensor(), torch::Tensor(), I.loss);
+          loss = tok.total * a;
+          step_token += a * tok.token;
+          if (out.intent_logits.defined() && w_intent != 0.0 && int_w[static_cast<size_t>(i)] > 0) {
+            // [batch, intents] as a one-position sequence: the same cross-entropy.
+            auto it = compute_loss(out.intent_logits.unsqueeze(1), batch.intents.to(I.device).unsqueeze(1),
+                                   torch::Tensor(), torch::Tensor(), intent_loss);
+            loss = loss + it.total * (w_intent * c);
+            step_intent += c * it.token;
+          }
+        }
+        loss.backward();
+      }
+      if (I.sync) I.sync->finish();  // summed gradients of the global step on every rank
       if (I.cfg.optim.max_grad_norm > 0)
         torch::nn::utils::clip_grad_norm_(I.ck.model->parameters(), I.cfg.optim.max_grad_norm);
       const double lr = I.cfg.optim.lr * I.schedule->factor(I.step);
@@ -355,24 +489,33 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
       I.opt->step();
       I.opt->zero_grad();
       ++I.step;
-      I.next_batch = b + 1;
+      I.next_batch += group;
       if (I.next_batch >= n) {
         I.next_batch = 0;
         ++I.epoch;
       }
+      const auto parts = I.all_sum({step_token, step_intent});
+      window_token += parts[0];
+      window_intent += parts[1];
+      window_loss += parts[0] + w_intent * parts[1];
+      ++window_n;
+      window_tokens += g[2];
+      tokens_this_run += g[2];
+      I.tokens_seen += static_cast<int64_t>(g[2]);
+
       const auto now = std::chrono::steady_clock::now();
       const double run_s = std::chrono::duration<double>(now - t_start).count();
       const bool log_step = I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0;
-      if (log_step || I.step == total || tty) {
+      if (I.root && (log_step || I.step == total || tty)) {
         const double win_s = std::chrono::duration<double>(now - window_start).count();
-        const double tps = win_s > 0 ? static_cast<double>(window_tokens) / win_s : 0;
-        const double avg = window_loss / std::max<int64_t>(1, window_n);
+        const double tps = win_s > 0 ? window_tokens / win_s : 0;
+        const double avg = window_loss / static_cast<double>(std::max<int64_t>(1, window_n));
         const double eta = run_s / static_cast<double>(std::max<int64_t>(1, I.step - first_step)) *
                            static_cast<double>(total - I.step);
         if (log_step || I.step == total) {
           I.record({{"type", "train"}, {"step", I.step}, {"epoch", I.epoch}, {"loss", avg},
-                    {"token_loss", window_token / std::max<int64_t>(1, window_n)},
-                    {"intent_loss", window_intent / std::max<int64_t>(1, window_n)}, {"lr", lr},
+                    {"token_loss", window_token / static_cast<double>(std::max<int64_t>(1, window_n))},
+                    {"intent_loss", window_intent / static_cast<double>(std::max<int64_t>(1, window_n))}, {"lr", lr},
                     {"tokens_per_s", tps}, {"elapsed_s", I.elapsed_before + run_s}});
         }
         char line[256];
@@ -388,24 +531,35 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
         } else {
           log::info(line);
         }
-        if (log_step) {
-          window_loss = window_token = window_intent = 0;
-          window_n = window_tokens = 0;
-          window_start = now;
-        }
+      }
+      if (log_step) {
+        window_loss = window_token = window_intent = window_tokens = 0;
+        window_n = 0;
+        window_start = now;
       }
       const bool epoch_end = I.next_batch == 0;
       const bool do_eval = I.cfg.run.eval_every > 0 ? (I.step % I.cfg.run.eval_every == 0) : epoch_end;
       if (tty && do_eval) std::fprintf(stderr, "\n");
-      if (do_eval && I.evaluate()) {
-        log::info("early stopping: no improvement of " + I.cfg.run.metric + " in " + std::to_string(I.bad_evals) +
-                  " evaluations");
+      bool early = do_eval && I.evaluate();
+      bool stop_asked = should_stop && should_stop();
+      if (I.world > 1) {  // agree: rank 0's early-stop verdict, any rank's stop request
+        const auto v = I.all_sum({early ? 1.0 : 0.0, stop_asked ? 1.0 : 0.0},
+                                 do_eval ? I.eval_timeout() : Communicator::Timeout{0});
+        early = v[0] > 0;
+        stop_asked = v[1] > 0;
+      }
+      if (early) {
+        if (I.root)
+          log::info("early stopping: no improvement of " + I.cfg.run.metric + " in " + std::to_string(I.bad_evals) +
+                    " evaluations");
         summary.early_stopped = true;
         stop = true;
       }
       if (I.step >= total) stop = true;
-      if (!stop && should_stop && should_stop()) {
-        log::info("stopping at step " + std::to_string(I.step) + " on request; resume with --resume " + I.out_dir.string());
+      if (!stop && stop_asked) {
+        if (I.root)
+          log::info("stopping at step " + std::to_string(I.step) + " on request; resume with --resume " +
+                    I.out_dir.string());
         summary.interrupted = true;
         stop = true;
       }
@@ -420,10 +574,10 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
   summary.best_metric = I.best;
   summary.best_step = I.best_step;
   summary.seconds = secs;
-  summary.tokens_per_second = secs > 0 ? static_cast<double>(tokens_this_run) / secs : 0;
+  summary.tokens_per_second = secs > 0 ? tokens_this_run / secs : 0;
   summary.last_dir = I.out_dir / "last";
   summary.best_dir = I.best_step >= 0 ? I.out_dir / "best" : summary.last_dir;
-  if (!fs::exists(summary.last_dir)) I.save_last(I.elapsed_before + secs);
+  if (I.all_sum({I.root && !fs::exists(summary.last_dir) ? 1.0 : 0.0})[0] > 0) I.save_last(I.elapsed_before + secs);
   I.record({{"type", "summary"}, {"step", I.step}, {"seconds", secs}, {"tokens_per_s", summary.tokens_per_second},
             {"best_metric", I.best}, {"best_step", I.best_step}, {"early_stopped", summary.early_stopped}});
   return summary;

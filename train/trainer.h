@@ -1,8 +1,20 @@
-// Single-process fine-tuning loop (the multi-process one wraps it with a communicator):
-// AdamW + warmup/decay schedule, gradient accumulation and clipping, bf16 autocast on
-// CUDA, periodic dev evaluation, best/last checkpoints written atomically, early stopping,
-// metrics.jsonl, and exact resume (optimizer moments, schedule step, RNG state, data
-// position) from last/training_state.
+// The fine-tuning loop, in one process or as one rank of a data-parallel job: AdamW +
+// warmup/decay schedule, gradient accumulation and clipping, bf16 autocast on CUDA,
+// periodic dev evaluation, best/last checkpoints written atomically, early stopping,
+// metrics.jsonl, and exact resume (optimizer moments, schedule step, RNG state of every
+// rank, data position) from last/training_state.
+//
+// Loss normalisation: an optimizer step's loss is the token cross-entropy averaged over
+// every labelled sub-word of the step (all its micro-batches, on all ranks) plus
+// loss.intent_weight x the intent cross-entropy averaged over every labelled utterance of
+// the step. So a step's gradient depends only on which features the step holds, not on
+// how they are split into micro-batches or ranks: W ranks x grad_accum A equal one
+// process with grad_accum W*A (BatchSource shards deal batch i to rank i % W).
+//
+// With several ranks: weights are broadcast from rank 0 at the start; gradients are
+// summed in buckets overlapped with backward (GradSync) before clipping; rank 0 alone
+// evaluates on dev (the others wait, dist.eval_timeout_s) and writes checkpoints,
+// metrics.jsonl and logs; stop requests and early stopping are agreed by all ranks.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +28,7 @@
 #include <torch/types.h>
 
 #include "model/checkpoint.h"
+#include "train/comm.h"
 #include "train/train_config.h"
 
 namespace triage::train {
@@ -57,8 +70,10 @@ class Trainer {
  public:
   // ck: the model to fine-tune (heads already sized for the label schema), with its
   // tokenizer; meta: written into triage.json of every checkpoint (labels, data, config).
+  // comm: this rank's communicator (null: one process); train must then be this rank's
+  // shard, with the same number of batches on every rank. local_rank picks the GPU.
   Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev,
-          nlohmann::json meta);
+          nlohmann::json meta, Communicator* comm = nullptr, int local_rank = 0);
   ~Trainer();
   // Continues from dir/last/training_state (dir = run.output_dir of the interrupted run,
   // or its last/ directory). Weights come from the checkpoint beside the state.
@@ -76,7 +91,7 @@ class Trainer {
   std::unique_ptr<Impl> impl_;
 };
 
-// The device run.device resolves to (auto: CUDA when available).
-torch::Device resolve_device(const std::string& setting);
+// The device run.device resolves to (auto: CUDA when available); CUDA device local_rank.
+torch::Device resolve_device(const std::string& setting, int local_rank = 0);
 
 }  // namespace triage::train
