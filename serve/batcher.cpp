@@ -220,7 +220,7 @@ void Batcher::loop() {
       error = "unknown exception in the batch runner";
     }
     const auto t1 = Clock::now();
-    for (auto& j : batch) j->finish(ok ? JobStatus::done : JobStatus::failed, error);
+    // Metrics first, so that a client that has its answer also sees its batch counted.
     if (observer_.on_batch) {
       try {
         observer_.on_batch({batch.size(), plan.rows, int64_t{plan.rows} * plan.max_len,
@@ -228,6 +228,7 @@ void Batcher::loop() {
       } catch (...) {
       }
     }
+    for (auto& j : batch) j->finish(ok ? JobStatus::done : JobStatus::failed, error);
     batch.clear();
     lk.lock();
   }

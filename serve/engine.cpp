@@ -111,26 +111,25 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   s->stride_ = po.windows.stride;
   s->ref_.name = o.name.empty() ? default_model_name(o.dir) : o.name;
   s->ref_.version = file_version((fs::path(o.dir) / "model.safetensors").string());
-  if (o.warm_up) {
-    // One forward per shape bucket the server will meet: a short text alone, a full
-    // window alone, a batch of medium ones.
-    std::string word = "order ";
-    std::string full, medium;
-    for (int64_t i = 0; i < s->max_seq_len_; ++i) full += word;
-    for (int64_t i = 0; i < s->max_seq_len_ / 4; ++i) medium += word;
-    const auto t0 = std::chrono::steady_clock::now();
-    s->impl_->predictor->predict({data::make_text_example("w0", "hello")});
-    s->impl_->predictor->predict({data::make_text_example("w1", full)});
-    std::vector<data::Example> batch;
-    for (int64_t i = 0; i < std::min<int64_t>(8, o.batch_max_size); ++i)
-      batch.push_back(data::make_text_example("w" + std::to_string(i + 2), medium));
-    s->impl_->predictor->predict(batch);
-    log::info("warm-up done", {{"model", s->ref_.name},
-                               {"ms", std::to_string(std::chrono::duration<double, std::milli>(
-                                                         std::chrono::steady_clock::now() - t0)
-                                                         .count())}});
-  }
+  s->warm_batch_ = std::min<int64_t>(8, o.batch_max_size);
+  if (o.warm_up) s->warm_up();
   return s;
+}
+
+void ModelSnapshot::warm_up() const {
+  std::string full, medium;
+  for (int64_t i = 0; i < max_seq_len_; ++i) full += "order ";
+  for (int64_t i = 0; i < max_seq_len_ / 4; ++i) medium += "order ";
+  const auto t0 = std::chrono::steady_clock::now();
+  impl_->predictor->predict({data::make_text_example("w0", "hello")});
+  impl_->predictor->predict({data::make_text_example("w1", full)});
+  std::vector<data::Example> batch;
+  for (int64_t i = 0; i < warm_batch_; ++i) batch.push_back(data::make_text_example("warm", medium));
+  impl_->predictor->predict(batch);
+  log::info("warm-up done", {{"model", ref_.name},
+                             {"ms", std::to_string(std::chrono::duration<double, std::milli>(
+                                                       std::chrono::steady_clock::now() - t0)
+                                                       .count())}});
 }
 
 namespace {

@@ -70,6 +70,11 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   std::shared_ptr<InferenceJob> prepare_route(RouteRequest& request, const PrepareLimits& limits) const;
   std::shared_ptr<InferenceJob> prepare_tag(TagRequest& request, const PrepareLimits& limits) const;
 
+  // One forward per batch shape bucket the server meets (a short text alone, a full window
+  // alone, a batch of medium ones). load() calls it; the server calls it again on the
+  // batching loop's thread at start, since torch's thread pools warm up per calling thread.
+  void warm_up() const;
+
   // Loop thread: computes every job of the batch (all prepared by this snapshot).
   void run(const std::vector<Job*>& batch) const;
 
@@ -79,6 +84,7 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
 
  private:
   ModelSnapshot();
+  int64_t warm_batch_ = 8;
   std::shared_ptr<InferenceJob> prepare(std::vector<std::pair<std::string, std::string>>* turns,
                                         std::vector<std::string>* texts, const PrepareLimits& limits) const;
   ModelRef ref_;

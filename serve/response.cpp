@@ -8,7 +8,8 @@
 
 namespace triage::serve {
 
-using nlohmann::json;
+// ordered_json: keys in the order docs/serve_contract.md shows them.
+using json = nlohmann::ordered_json;
 
 double round4(double v) {
   if (!std::isfinite(v)) return 0.0;

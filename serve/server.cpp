@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <future>
 #include <cstdlib>
 #include <random>
 
@@ -132,10 +133,12 @@ struct Server::Impl {
   }
 
   std::shared_ptr<const ModelSnapshot> reload(const ReloadRequest& rq);
-  void handle(const httplib::Request& req, httplib::Response& res);
-  int dispatch(const EndpointInfo& ep, const httplib::Request& req, httplib::Response& res, std::string& id,
+  void handle(const httplib::Request& req, httplib::Response& res, const std::string& body);
+  void handle_post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  int dispatch(const EndpointInfo& ep, const httplib::Request& req, const std::string& body, httplib::Response& res,
+               std::string& id,
                Clock::time_point t0, log::Fields& fields);
-  int infer(bool route, const httplib::Request& req, httplib::Response& res, std::string& id, Clock::time_point t0,
+  int infer(bool route, const std::string& body, httplib::Response& res, std::string& id, Clock::time_point t0,
             log::Fields& fields);
 };
 
@@ -165,7 +168,18 @@ void Server::load() {
   bo.max_delay = std::chrono::milliseconds(m.cfg.batch.max_delay_ms);
   bo.max_queue = static_cast<size_t>(m.cfg.batch.max_queue);
   BatcherObserver ob;
-  ob.on_loop_start = [] { init_loop_thread(); };
+  // Readiness waits for a warm-up on the loop thread itself (per-thread torch pools).
+  std::promise<void> loop_warm;
+  auto loop_warm_done = loop_warm.get_future();
+  ob.on_loop_start = [&m, &loop_warm] {
+    try {
+      init_loop_thread();
+      m.current()->warm_up();
+    } catch (const std::exception& e) {
+      log::warn(std::string("warm-up on the batching loop failed: ") + e.what());
+    }
+    loop_warm.set_value();
+  };
   ob.on_started = [&m](const Job& j) { m.metrics.queue(seconds_between(j.enqueued, j.started)); };
   ob.on_batch = [&m](const BatchStats& b) {
     m.metrics.inference(b.seconds);
@@ -181,6 +195,7 @@ void Server::load() {
       },
       std::move(ob));
   m.batcher->start();
+  loop_warm_done.wait();
   m.ready = true;
 }
 
@@ -200,9 +215,14 @@ int Server::listen() {
   http.set_payload_max_length(static_cast<size_t>(m.cfg.http.max_body_bytes));
   http.set_read_timeout(10);
   http.set_write_timeout(10);
-  auto handler = [&m](const httplib::Request& req, httplib::Response& res) { m.handle(req, res); };
+  auto handler = [&m](const httplib::Request& req, httplib::Response& res) { m.handle(req, res, req.body); };
+  // POST bodies are read through a content reader: httplib's own body reading caps
+  // application/x-www-form-urlencoded bodies (curl -d's default type) at 8 KiB.
+  auto post = [&m](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    m.handle_post(req, res, reader);
+  };
   http.Get(".*", handler);
-  http.Post(".*", handler);
+  http.Post(".*", post);
   http.Put(".*", handler);
   http.Patch(".*", handler);
   http.Delete(".*", handler);
@@ -254,7 +274,41 @@ int Server::listen() {
 }
 
 
-void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
+void Server::Impl::handle_post(const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader) {
+  std::string body;
+  bool ok = true;
+  try {
+    if (req.is_multipart_form_data()) {
+      res.set_header("Connection", "close");
+      body = "multipart";  // not JSON: answered bad_json below, without reading it
+    } else {
+      if (req.has_header("Content-Length")) {
+        const auto n = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+        if (n <= static_cast<uint64_t>(cfg.http.max_body_bytes)) body.reserve(static_cast<size_t>(n));
+      }
+      ok = reader([&](const char* data, size_t len) {
+        body.append(data, len);
+        return body.size() <= static_cast<size_t>(cfg.http.max_body_bytes);
+      });
+    }
+  } catch (...) {
+    ok = false;
+  }
+  if (!ok && body.size() > static_cast<size_t>(cfg.http.max_body_bytes)) {
+    res.status = 413;  // the error handler writes the body
+    res.set_header("Connection", "close");
+    return;
+  }
+  if (!ok) {
+    res.status = 400;
+    res.set_header("Connection", "close");
+    return;
+  }
+  handle(req, res, body);
+}
+
+void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, const std::string& body) {
   const auto t0 = Clock::now();
   std::string id;
   int status = 500;
@@ -274,7 +328,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", ep->method);
       throw RequestError(405, "method_not_allowed", req.method + " " + ep->path + ": this endpoint takes " + ep->method);
     }
-    status = dispatch(*ep, req, res, id, t0, fields);
+    status = dispatch(*ep, req, body, res, id, t0, fields);
   } catch (const RequestError& e) {
     err = e.error();
     status = err.status;
@@ -319,11 +373,12 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
   }
 }
 
-int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, httplib::Response& res, std::string& id,
+int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, const std::string& body,
+                           httplib::Response& res, std::string& id,
                            Clock::time_point t0, log::Fields& fields) {
   switch (ep.endpoint) {
-    case Endpoint::route: return infer(true, req, res, id, t0, fields);
-    case Endpoint::tag: return infer(false, req, res, id, t0, fields);
+    case Endpoint::route: return infer(true, body, res, id, t0, fields);
+    case Endpoint::tag: return infer(false, body, res, id, t0, fields);
     case Endpoint::healthz: res.set_content(status_json("alive"), "application/json"); return 200;
     case Endpoint::readyz: {
       const char* s = draining ? "draining" : (ready ? "ready" : "loading");
@@ -368,7 +423,7 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
       const std::string bearer = "Bearer ";
       if (auth.compare(0, bearer.size(), bearer) != 0 || !constant_time_equal(auth.substr(bearer.size()), admin_token))
         throw RequestError(401, "unauthorized", "missing or wrong admin token (header Authorization: Bearer <token>)");
-      const auto rq = parse_reload_request(req.body);
+      const auto rq = parse_reload_request(body);
       auto s = reload(rq);
       fields.emplace_back("model", s->ref().name);
       fields.emplace_back("version", s->ref().version);
@@ -380,7 +435,7 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
   throw InternalError("unhandled endpoint");
 }
 
-int Server::Impl::infer(bool is_route, const httplib::Request& req, httplib::Response& res, std::string& id,
+int Server::Impl::infer(bool is_route, const std::string& body, httplib::Response& res, std::string& id,
                         Clock::time_point t0, log::Fields& fields) {
   struct Inflight {
     std::atomic<int64_t>& n;
@@ -395,12 +450,12 @@ int Server::Impl::infer(bool is_route, const httplib::Request& req, httplib::Res
   int64_t deadline_ms = 0;
   try {
     if (is_route) {
-      auto r = parse_route_request(req.body, req_limits);
+      auto r = parse_route_request(body, req_limits);
       if (id.empty() && r.id) id = *r.id;
       deadline_ms = r.deadline_ms;
       job = s->prepare_route(r, prep_limits);
     } else {
-      auto r = parse_tag_request(req.body, req_limits);
+      auto r = parse_tag_request(body, req_limits);
       if (id.empty() && r.id) id = *r.id;
       deadline_ms = r.deadline_ms;
       job = s->prepare_tag(r, prep_limits);
@@ -409,6 +464,7 @@ int Server::Impl::infer(bool is_route, const httplib::Request& req, httplib::Res
     if (id.empty() && e.id()) id = *e.id();
     throw;
   }
+  if (id.empty()) id = generate_id();
   if (deadline_ms == 0) deadline_ms = cfg.request.default_deadline_ms;
   if (deadline_ms > 0) job->deadline = t0 + std::chrono::milliseconds(deadline_ms);
   job->tokenize_s = seconds_between(t0, Clock::now());
