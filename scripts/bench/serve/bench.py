@@ -38,6 +38,29 @@ def loadavg():
         return [float(x) for x in f.read().split()[:3]]
 
 
+class CpuMeter:
+    """CPU used by other processes during a phase, in cores: all busy time on the machine
+    (/proc/stat) minus this driver's and its waited-for children's (os.times)."""
+
+    def __init__(self):
+        self.t, self.busy, self.own = time.time(), self._busy(), self._own()
+
+    @staticmethod
+    def _busy():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+    @staticmethod
+    def _own():
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def others_cores(self):
+        wall = time.time() - self.t
+        return max(0.0, ((self._busy() - self.busy) - (self._own() - self.own)) / wall)
+
+
 def machine():
     name, flags = "unknown", ""
     with open("/proc/cpuinfo") as f:
@@ -311,22 +334,29 @@ def main():
            "timing": {"min_seconds": args.seconds, "min_messages": args.requests, "warmup_s": args.warmup,
                       "percentiles": "numpy.percentile, linear interpolation"},
            "loadavg_before": loadavg()}
-    log(f"machine {res['machine']}; threads {args.threads}; {len(texts)} messages")
+    from transformers import AutoTokenizer
+    sub = [len(x) for x in AutoTokenizer.from_pretrained(args.model)(texts)["input_ids"]]
+    res["messages"].update({"subwords_mean": float(np.mean(sub)), "subwords_median": float(np.median(sub)),
+                            "subwords_max": int(max(sub)), "subwords_note": "special tokens included"})
+    log(f"machine {res['machine']}; threads {args.threads}; {len(texts)} messages, "
+        f"{np.mean(sub):.1f} sub-words on average")
     env = phase_env(args.threads)
     inproc = os.path.join(HERE, "inproc.py")
     common = ["--model", args.model, "--messages", msg_file, "--threads", str(args.threads),
               "--seconds", str(args.seconds), "--requests", str(args.requests), "--warmup", str(args.warmup)]
 
     if "hf" in phases:
-        la0 = loadavg()
+        la0, meter = loadavg(), CpuMeter()
         runs = run_json_lines([PY, inproc, "hf"] + common, env)
-        res["hf"] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg()}
+        res["hf"] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
+                     "other_processes_cores": meter.others_cores()}
     if "ort" in phases:
         onnx_path = os.path.join(args.out, "model.onnx")
         exp = run_json_lines([PY, os.path.join(HERE, "export_onnx.py"), args.model, onnx_path, "--messages", msg_file])
-        la0 = loadavg()
+        la0, meter = loadavg(), CpuMeter()
         runs = run_json_lines([PY, inproc, "ort", "--onnx", onnx_path] + common, env)
         res["ort"] = {"export": exp[-1], "runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
+                      "other_processes_cores": meter.others_cores(),
                       "session": {"intra_op_num_threads": args.threads, "inter_op_num_threads": 1,
                                   "execution_mode": "ORT_SEQUENTIAL", "graph_optimization_level": "ORT_ENABLE_ALL",
                                   "providers": ["CPUExecutionProvider"]}}
@@ -336,15 +366,24 @@ def main():
             res["serve"] = {"error": f"{args.serve_bin} not built"}
             log(res["serve"]["error"])
         else:
+            la0, meter = loadavg(), CpuMeter()
             res["serve"] = run_serve(args, bodies, args.out)
+            res["serve"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
+                                 "other_processes_cores": meter.others_cores()})
     res["loadavg_after"] = loadavg()
-    busy = max(res["loadavg_before"][0], res["loadavg_after"][0]) > CALM_LOAD
+    others = {ph: round(res[ph]["other_processes_cores"], 2) for ph in ("hf", "ort", "serve")
+              if "other_processes_cores" in res.get(ph, {})}
+    res["other_processes_cores"] = others
+    # the benchmark itself keeps THREADS cores busy, so the load average after a phase
+    # includes it; judge calm by the load before and by the CPU others used meanwhile
+    busy = res["loadavg_before"][0] > CALM_LOAD or any(v > 0.25 for v in others.values())
     res["calm"] = not busy
     md = table(res)
     note = (f"\nmachine: {res['machine']['cpu']}, {res['machine']['cores']} cores; threads {args.threads}; "
             f"torch {res['versions']['torch']}, transformers {res['versions']['transformers']}, "
             f"onnxruntime {res['versions']['onnxruntime']}; load average before {res['loadavg_before']}, "
-            f"after {res['loadavg_after']}" + (" (BUSY: above 1.5, rerun when calmer)" if busy else ""))
+            f"after {res['loadavg_after']}; CPU used by other processes per phase (cores): {others}"
+            + (" (BUSY: rerun when calmer)" if busy else ""))
     md += "\n" + note + "\n"
     res["table_md"] = md
     with open(os.path.join(args.out, "results.json"), "w") as f:
