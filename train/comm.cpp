@@ -103,7 +103,7 @@ class C10d : public Communicator {
       std::vector<torch::Tensor> one{flat};
       c10d::AllreduceOptions o;
       o.timeout = t;
-      run_and_wait([&] { return pg_->allreduce(one, o); }, "all_reduce", t);
+      wait(TRIAGE_C10D_CHECK(pg_->allreduce(one, o), where()), "all_reduce", t);
       if (idx.size() > 1) {
         int64_t off = 0;
         for (size_t i : idx) {
@@ -116,7 +116,7 @@ class C10d : public Communicator {
   }
   std::unique_ptr<PendingWork> all_reduce_sum_async(torch::Tensor& tensor) override {
     std::vector<torch::Tensor> one{tensor};
-    auto w = TRIAGE_C10D_CHECK(pg_->allreduce(one), name_ + " all_reduce (bucket) on rank " + std::to_string(rank_));
+    auto w = TRIAGE_C10D_CHECK(pg_->allreduce(one), where());
     return std::make_unique<C10dWork>(w, name_, "gradient all_reduce", rank_, world_, timeout_);
   }
   void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
@@ -124,7 +124,7 @@ class C10d : public Communicator {
       std::vector<torch::Tensor> one{x};
       c10d::BroadcastOptions o;
       o.rootRank = root;
-      run_and_wait([&] { return pg_->broadcast(one, o); }, "broadcast", timeout_);
+      wait(TRIAGE_C10D_CHECK(pg_->broadcast(one, o), where()), "broadcast", timeout_);
     }
   }
   void barrier(Timeout timeout) override {
@@ -137,15 +137,14 @@ class C10d : public Communicator {
   }
 
  private:
-  template <class Launch>
-  void run_and_wait(Launch launch, const char* what, std::chrono::milliseconds timeout) {
+  void wait(const c10::intrusive_ptr<c10d::Work>& w, const char* what, std::chrono::milliseconds timeout) {
     try {
-      auto w = launch();
       w->wait(timeout);
     } catch (const std::exception& e) {
       throw Error(describe_failure(name_, what, rank_, world_, timeout, e));
     }
   }
+  std::string where() const { return name_ + " on rank " + std::to_string(rank_) + " of " + std::to_string(world_); }
   c10::intrusive_ptr<c10d::Backend> pg_;
   std::string name_;
   int rank_, world_;

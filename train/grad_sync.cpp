@@ -70,18 +70,18 @@ void GradSync::launch_in_order_locked(bool all) {
 
 void GradSync::launch_locked(Bucket& b) {
   torch::NoGradGuard ng;
-  auto flags = b.flat.narrow(0, b.numel, static_cast<int64_t>(b.params.size()));
+  auto flags = torch::zeros({static_cast<int64_t>(b.params.size())}, torch::kFloat);  // host
   for (size_t j = 0; j < b.params.size(); ++j) {
     const auto& g = params_[b.params[j]].grad();
     auto dst = b.flat.narrow(0, b.offsets[j], params_[b.params[j]].numel());
     if (g.defined()) {
       dst.copy_(g.reshape({-1}));
-      flags[static_cast<int64_t>(j)].fill_(1.0);
+      flags.data_ptr<float>()[j] = 1.0f;
     } else {
       dst.zero_();
-      flags[static_cast<int64_t>(j)].fill_(0.0);
     }
   }
+  b.flat.narrow(0, b.numel, flags.numel()).copy_(flags);
   b.work = comm_.all_reduce_sum_async(b.flat);
 }
 
