@@ -103,6 +103,9 @@ json parse_object(std::string_view body) {
     throw RequestError(400, utf ? "invalid_utf8" : "bad_json",
                        std::string(utf ? "a string is not valid UTF-8" : "body is not JSON") + " at byte " +
                            std::to_string(e.byte) + ": " + detail);
+  } catch (const json::exception& e) {
+    // out_of_range.406: a number past double's range ("1e400"); found by request_fuzz
+    throw RequestError(400, "bad_json", std::string("body is not JSON: ") + e.what());
   }
   if (!j.is_object()) throw RequestError(400, "bad_field", std::string("body: expected a JSON object, found ") + type_name(j));
   return j;

@@ -295,13 +295,11 @@ void Server::Impl::handle_post(const httplib::Request& req, httplib::Response& r
   } catch (...) {
     ok = false;
   }
-  if (!ok && body.size() > static_cast<size_t>(cfg.http.max_body_bytes)) {
-    res.status = 413;  // the error handler writes the body
-    res.set_header("Connection", "close");
-    return;
-  }
   if (!ok) {
-    res.status = 400;
+    // httplib has set 413 itself when Content-Length is over the limit; a chunked body
+    // over it is stopped by the receiver above. The error handler writes the body.
+    if (body.size() > static_cast<size_t>(cfg.http.max_body_bytes)) res.status = 413;
+    else if (res.status < 400) res.status = 400;
     res.set_header("Connection", "close");
     return;
   }

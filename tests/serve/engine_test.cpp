@@ -21,10 +21,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+fs::path test_root() { return fs::temp_directory_path() / ("triage-serve-test-" + std::to_string(::getpid())); }
+
+// Removes the checkpoints when the test program ends.
+struct RemoveRoot : ::testing::Environment {
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(test_root(), ec);
+  }
+};
+const auto* const kRemoveRoot = ::testing::AddGlobalTestEnvironment(new RemoveRoot);
+
 // A 2-layer BERT with a WordPiece vocabulary of a few dozen words. biased: every
 // sub-word predicts I-email and the intent is refund (deterministic entities).
 fs::path make_checkpoint(const std::string& name, bool biased) {
-  const fs::path root = fs::temp_directory_path() / ("triage-serve-test-" + std::to_string(::getpid()));
+  const fs::path root = test_root();
   const fs::path tok_dir = root / (name + "-tok");
   const fs::path dir = root / name;
   if (fs::exists(dir / "model.safetensors")) return dir;

@@ -71,6 +71,11 @@ TEST(RouteRequest, BadJson) {
     EXPECT_EQ(e.reason, "bad_json") << body;
     EXPECT_TRUE(contains(e.message, "at byte")) << e.message;
   }
+  // a number past double's range (found by request_fuzz: nlohmann throws out_of_range)
+  auto big = route_error(R"({"text": "a", "deadline_ms": 1e400})");
+  EXPECT_EQ(big.status, 400);
+  EXPECT_EQ(big.reason, "bad_json");
+  EXPECT_TRUE(contains(big.message, "number overflow")) << big.message;
   // nesting is bounded (no deep recursion anywhere)
   std::string deep(100, '[');
   auto e = route_error(deep + std::string(100, ']'));
