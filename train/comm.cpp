@@ -216,7 +216,13 @@ std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::s
   const std::string where = name + " process group on rank " + std::to_string(env.rank);
   if (name == "gloo") {
     auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
-    opts->devices.push_back(TRIAGE_C10D_CHECK(c10d::ProcessGroupGloo::createDefaultDevice(), where));
+    // GLOO_SOCKET_IFNAME picks the network interface on multi-homed nodes (as in torch).
+    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
+    if (ifname && *ifname)
+      opts->devices.push_back(
+          TRIAGE_C10D_CHECK(c10d::ProcessGroupGloo::createDeviceForInterface(ifname), where + " (GLOO_SOCKET_IFNAME)"));
+    else
+      opts->devices.push_back(TRIAGE_C10D_CHECK(c10d::ProcessGroupGloo::createDefaultDevice(), where));
     auto pg = TRIAGE_C10D_CHECK(c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, opts), where);
     return std::make_unique<C10d>(pg, "gloo", env.rank, env.world_size, timeout, torch::kCPU);
   }
