@@ -3,13 +3,15 @@
 body_too_large, 400 bad_json / invalid_utf8 (raw bytes) / missing_field / bad_field, 422
 text_too_long (code points and sub-words, limits.truncate=false) / too_many_texts /
 too_many_turns, the limits.truncate=true path (200, truncated: true, offsets still right),
-404 not_found, 405 method_not_allowed, 403 admin_disabled; every error body is
+404 not_found, 405 method_not_allowed, 403 admin_disabled, malformed HTTP (400/414
+bad_request from the HTTP layer); every error body is
 {"error": {"code", "reason", "message"}, "id"} with X-Request-Id; failures are counted in
 /metrics; the server still answers afterwards. (429 and 504: overload_test.py; 401:
 reload_test.py.) Exit 0 pass, 1 fail, 77 skipped.
 """
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +37,33 @@ def expect_error(c, r, status, reasons, what, field=None):
     if field:
         c.check(field in err.get("message", ""), f"{what}: message names {field!r}: {err.get('message')!r}")
     return True
+
+
+def raw_request(srv, raw):
+    """Sends bytes as they are; returns the parsed answer (None if there is none)."""
+    import socket
+    data = b""
+    try:
+        with socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+            sock.sendall(raw)
+            while True:  # until the headers and Content-Length bytes of body are in
+                head, sep, body = data.partition(b"\r\n\r\n")
+                if sep:
+                    m = re.search(rb"(?i)content-length:\s*(\d+)", head)
+                    if m and len(body) >= int(m.group(1)):
+                        break
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        pass  # a reset after the answer (the unread rest of our request) is fine
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines or not lines[0].startswith("HTTP/1."):
+        return None
+    headers = [tuple(x.split(": ", 1)) for x in lines[1:] if ": " in x]
+    return fx.Response(int(lines[0].split()[1]), headers, body)
 
 
 def main():
@@ -123,6 +152,13 @@ def main():
         expect_error(c, srv.call("POST", "/admin/reload", b"{}"), 403, "admin_disabled", "403 reload without a configured token")
         expect_error(c, srv.call("POST", "/admin/reload", b"{}", {"Authorization": "Bearer x"}), 403, "admin_disabled",
                      "403 reload with a token but none configured")
+
+        # malformed HTTP (not JSON's fault): the HTTP layer answers 400 / 414 bad_request
+        for raw, status in ((b"GARBAGE\r\n\r\n", 400), (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414)):
+            r = raw_request(srv, raw)
+            c.check(r is not None and r.status == status, f"malformed HTTP answered {status}: {r}")
+            if r is not None and r.status == status:
+                expect_error(c, r, status, "bad_request", f"{status} for malformed HTTP")
 
         # the request id travels into error answers
         r = route(b"{", headers={"X-Request-Id": "err-42"})
