@@ -73,7 +73,7 @@ def main():
             r = srv.post("/v1/route", {"text": text}, timeout=120)
             took = time.time() - t0
             if not c.check(r.status == 200, f"calibration request answered: {r}"):
-                return c.done("serve_http_drain")
+                return c.done("serve_http_drain", tmp)
             if took >= 0.25 or words >= 51200:
                 break
             words *= 2
@@ -147,7 +147,7 @@ def main():
         srv.stop()
         if c.failures:
             print("server log tail:\n" + srv.log_tail())
-    return c.done("serve_http_drain")
+    return c.done("serve_http_drain", tmp)
 
 
 if __name__ == "__main__":

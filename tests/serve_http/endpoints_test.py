@@ -218,7 +218,7 @@ def main():
         c.check(rc == 0, f"exit code 0 after SIGTERM (got {rc})")
         if c.failures:
             print("server log tail:\n" + srv.log_tail())
-    return c.done("serve_http_endpoints")
+    return c.done("serve_http_endpoints", tmp)
 
 
 if __name__ == "__main__":

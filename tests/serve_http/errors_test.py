@@ -206,7 +206,7 @@ def main():
         c.check(rc == 0, f"exit code 0 after SIGTERM (got {rc})")
         if c.failures:
             print("server log tail:\n" + srv.log_tail())
-    return c.done("serve_http_errors")
+    return c.done("serve_http_errors", tmp)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def main():
             r = srv.post("/v1/route", {"text": text}, timeout=120)
             took = time.time() - t0
             if not c.check(r.status == 200, f"calibration request answered: {r}"):
-                return c.done("serve_http_overload")
+                return c.done("serve_http_overload", tmp)
             if took >= 0.5 or words >= 51200:
                 break
             words *= 2
@@ -129,7 +129,7 @@ def main():
         c.check(rc == 0, f"exit code 0 after SIGTERM (got {rc})")
         if c.failures:
             print("server log tail:\n" + srv.log_tail())
-    return c.done("serve_http_overload")
+    return c.done("serve_http_overload", tmp)
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ def main():
         c.check(rc == 0, f"exit code 0 after SIGTERM (got {rc})")
         if c.failures:
             print("server log tail:\n" + srv.log_tail())
-    return c.done("serve_http_reload")
+    return c.done("serve_http_reload", tmp)
 
 
 if __name__ == "__main__":

@@ -343,7 +343,10 @@ class Checks:
             print(f"  FAIL: {what}", flush=True)
         return cond
 
-    def done(self, name):
+    def done(self, name, tmp=None):
+        """Prints the verdict; removes `tmp` when everything passed (kept for a look otherwise)."""
+        if tmp and not self.failures:
+            shutil.rmtree(tmp, ignore_errors=True)
         if self.failures:
             print(f"{name}: {len(self.failures)} of {self.count} checks failed")
             return 1
