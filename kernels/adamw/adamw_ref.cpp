@@ -20,8 +20,22 @@ AdamWScalars adamw_scalars(int64_t step, double lr, double beta1, double beta2, 
 }
 
 namespace ref {
+namespace {
+template <bool kDecay, bool kLerpLow>
+void adamw_loop(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                int64_t numel, const AdamWScalars& s) {
+  const AdamWScalars local = s;  // a local copy: the compiler need not reload it after stores
+  for (int64_t i = 0; i < numel; ++i) adamw_update_t<kDecay, kLerpLow>(p[i], g[i], m[i], v[i], local);
+}
+}  // namespace
+
 void adamw_tensor(float* p, const float* g, float* m, float* v, int64_t numel, const AdamWScalars& s, bool decay) {
-  for (int64_t i = 0; i < numel; ++i) adamw_update(p[i], g[i], m[i], v[i], s, decay);
+  const bool low = 1.0f - s.beta1 < 0.5f;
+  if (decay) {
+    if (low) adamw_loop<true, true>(p, g, m, v, numel, s); else adamw_loop<true, false>(p, g, m, v, numel, s);
+  } else {
+    if (low) adamw_loop<false, true>(p, g, m, v, numel, s); else adamw_loop<false, false>(p, g, m, v, numel, s);
+  }
 }
 }  // namespace ref
 

@@ -53,13 +53,25 @@ struct AdamWScalars {
 // One element of torch.optim.AdamW (decoupled weight decay), in torch's order of operations:
 // p *= 1 - lr wd; m = lerp(m, g, 1 - beta1); v = beta2 v + (1 - beta2) g^2;
 // p -= step_size * m / (sqrt(v) / bc2_sqrt + eps).
-TRIAGE_HD void adamw_update(float& p, float g, float& m, float& v, const AdamWScalars& s, bool decay) {
-  if (decay) p *= s.decay_factor;
-  const float w = 1.0f - s.beta1;  // torch's lerp, both branches
-  m = w < 0.5f ? m + w * (g - m) : g - (g - m) * (1.0f - w);
+// kDecay / kLerpLow fixed at compile time let the CPU loop vectorize (no branch per element);
+// adamw_update picks the instance at run time (the CUDA kernel).
+template <bool kDecay, bool kLerpLow>
+TRIAGE_HD void adamw_update_t(float& p, float g, float& m, float& v, const AdamWScalars& s) {
+  if (kDecay) p *= s.decay_factor;
+  const float w = 1.0f - s.beta1;  // torch's lerp: kLerpLow = (w < 0.5)
+  m = kLerpLow ? m + w * (g - m) : g - (g - m) * (1.0f - w);
   v = v * s.beta2 + (1.0f - s.beta2) * g * g;
   const float denom = sqrtf(v) / s.bc2_sqrt + s.eps;
   p = p + (-s.step_size) * (m / denom);
+}
+
+TRIAGE_HD void adamw_update(float& p, float g, float& m, float& v, const AdamWScalars& s, bool decay) {
+  const bool low = 1.0f - s.beta1 < 0.5f;
+  if (decay) {
+    if (low) adamw_update_t<true, true>(p, g, m, v, s); else adamw_update_t<true, false>(p, g, m, v, s);
+  } else {
+    if (low) adamw_update_t<false, true>(p, g, m, v, s); else adamw_update_t<false, false>(p, g, m, v, s);
+  }
 }
 
 }  // namespace triage::kernels
