@@ -16,6 +16,8 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add("http.threads", &http.threads, "HTTP worker threads (parse, validate, tokenize)");
   s.add("http.max_body_bytes", &http.max_body_bytes, "larger request bodies are answered 413");
   s.add("http.keep_alive_s", &http.keep_alive_s, "idle keep-alive timeout in seconds");
+  s.add("http.keep_alive_requests", &http.keep_alive_requests, "requests per keep-alive connection before the server closes it");
+  s.add("http.listen_backlog", &http.listen_backlog, "pending connections the kernel queues before refusing new ones");
   s.add("batch.max_size", &batch.max_size, "windows per forward batch");
   s.add("batch.max_tokens", &batch.max_tokens, "padded sub-words per forward batch");
   s.add("batch.max_delay_ms", &batch.max_delay_ms, "the longest the loop waits to fill a batch");
@@ -53,6 +55,8 @@ void ServeConfig::validate(bool require_model) const {
   check_range("http.threads", http.threads, 1, 1024);
   check_range("http.max_body_bytes", http.max_body_bytes, 1, int64_t{1} << 31);
   check_range("http.keep_alive_s", http.keep_alive_s, 0, 3600);
+  check_range("http.keep_alive_requests", http.keep_alive_requests, 1, 1000000000);
+  check_range("http.listen_backlog", http.listen_backlog, 1, 65535);
   check_range("batch.max_size", batch.max_size, 1, 4096);
   check_range("batch.max_tokens", batch.max_tokens, 1, int64_t{1} << 24);
   check_range("batch.max_delay_ms", batch.max_delay_ms, 0, 10000);

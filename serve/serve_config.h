@@ -23,9 +23,11 @@ struct ServeConfig {
   struct Http {
     std::string host = "127.0.0.1";
     int64_t port = 8080;               // 0 = ephemeral
-    int64_t threads = 8;               // parse, validate, tokenize
+    int64_t threads = 64;              // parse, validate, tokenize; one per open connection
     int64_t max_body_bytes = 1048576;  // larger: 413
     int64_t keep_alive_s = 5;
+    int64_t keep_alive_requests = 100000;  // requests per keep-alive connection before it is closed
+    int64_t listen_backlog = 1024;         // pending connections the kernel queues
   } http;
   struct Batch {
     int64_t max_size = 32;     // windows per forward batch

@@ -3,7 +3,9 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <cstdlib>
 #include <random>
@@ -207,11 +209,16 @@ int Server::listen() {
   http.set_tcp_nodelay(true);
   // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
   // server bind the same port silently.
-  http.set_socket_options([](socket_t sock) {
+  // The socket is remembered to raise its listen backlog after binding: Debian's compiled
+  // cpp-httplib 0.11 listens with a backlog of 5, which bursts of new connections overflow.
+  auto listen_sock = std::make_shared<socket_t>(INVALID_SOCKET);
+  http.set_socket_options([listen_sock](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    *listen_sock = sock;
   });
   http.set_keep_alive_timeout(static_cast<time_t>(m.cfg.http.keep_alive_s));
+  http.set_keep_alive_max_count(static_cast<size_t>(m.cfg.http.keep_alive_requests));
   http.set_payload_max_length(static_cast<size_t>(m.cfg.http.max_body_bytes));
   http.set_read_timeout(10);
   http.set_write_timeout(10);
@@ -267,6 +274,10 @@ int Server::listen() {
   if (m.port < 0)
     throw InputError("http.host/http.port: cannot bind " + host + ":" + std::to_string(m.cfg.http.port) +
                      " (address in use, or not an address of this machine)");
+  // listen() again on a listening socket only changes its backlog (Linux, BSD).
+  if (*listen_sock != INVALID_SOCKET && ::listen(*listen_sock, static_cast<int>(m.cfg.http.listen_backlog)) != 0)
+    log::warn("cannot raise the listen backlog", {{"http.listen_backlog", std::to_string(m.cfg.http.listen_backlog)},
+                                 {"error", std::strerror(errno)}});
   m.http_thread = std::thread([&http] { http.listen_after_bind(); });
   // stop() is a no-op before the accept loop runs: wait for it so a drain cannot miss it.
   for (int i = 0; i < 2000 && !http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
