@@ -57,10 +57,12 @@ def main():
     for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "OMP_NUM_THREADS"):
         env.pop(k, None)
     print(f"load average before: {os.getloadavg()}")
-    rows = []
-    for name, extra, threads in configs:
-        tps, sps = [], []
-        for _ in range(a.repeat):
+    # Interleaved (every configuration once per round) so that load from other work on the
+    # machine spreads over all of them; the load average is recorded per run.
+    results = {name: [] for name, _, _ in configs}
+    loads = []
+    for rnd in range(a.repeat):
+        for name, extra, threads in configs:
             out = tempfile.mkdtemp(prefix="triage-bench-dist-")
             r = subprocess.run([train] + extra + base + ["--set", f"run.threads={threads}", "--set",
                                                          f"run.output_dir={out}"],
@@ -68,15 +70,16 @@ def main():
             if r.returncode != 0:
                 print(r.stderr[-2000:])
                 return 1
-            t, s = tokens_per_s(out, a.warmup)
-            tps.append(t)
-            sps.append(s)
-        rows.append((name, statistics.median(tps), statistics.median(sps), tps))
-        print(f"{name}: {statistics.median(tps):,.0f} tokens/s ({statistics.median(sps):.3f} s/step; runs "
-              f"{', '.join(f'{x:,.0f}' for x in tps)}) load {os.getloadavg()[0]:.2f}", flush=True)
+            results[name].append(tokens_per_s(out, a.warmup))
+            loads.append(os.getloadavg()[0])
+            print(f"round {rnd + 1} {name}: {results[name][-1][0]:,.0f} tokens/s, "
+                  f"{results[name][-1][1]:.3f} s/step, load {loads[-1]:.2f}", flush=True)
+    rows = [(name, statistics.median(t for t, _ in results[name]), statistics.median(s for _, s in results[name]))
+            for name, _, _ in configs]
+    print(f"load average (1 min) over the runs: {min(loads):.2f} .. {max(loads):.2f}")
     print("| configuration | tokens/s | s/step | vs 1 process, 2 threads |")
     print("|---|---:|---:|---:|")
-    for name, t, s, _ in rows:
+    for name, t, s in rows:
         print(f"| {name} | {t:,.0f} | {s:.3f} | {t / rows[0][1]:.2f}x |")
     return 0
 
