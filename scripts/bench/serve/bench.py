@@ -228,10 +228,14 @@ def run_loadgen(args, srv, name, clients, method, path, bodies, out_dir):
 
 
 def run_serve(args, bodies, out_dir):
+    def git(*a):
+        return subprocess.run(["git", "-C", ROOT, *a], capture_output=True, text=True).stdout.strip()
+    source = {"serve_commit": git("log", "-1", "--format=%h %s", "--", "serve/", "model/"),
+              "uncommitted_changes": git("status", "--porcelain", "--", "serve/", "model/", "data/").splitlines()}
     cmd = [args.serve_bin, "--model", args.model, "--port", "0", "--set",
            f"runtime.intra_op_threads={args.threads}"] + [x for s in args.serve_set for x in ("--set", s)]
     srv = Server(cmd, os.path.join(out_dir, "server.log"))
-    res = {"command": cmd, "started_after_s": srv.started_after_s, "runs": []}
+    res = {"command": cmd, "source": source, "started_after_s": srv.started_after_s, "runs": []}
     try:
         try:
             res["info"] = json.loads(srv.get("/v1/info"))
