@@ -24,7 +24,7 @@ struct DistEnv {
 // Reads the standard variables; InputError naming the variable when one is malformed.
 DistEnv read_dist_env();
 
-// An collective in flight. wait() blocks until it is done (NCCL: until the current CUDA
+// A collective in flight. wait() blocks until it is done (NCCL: until the current CUDA
 // stream is ordered after it) and throws Error naming the collective on failure/timeout.
 class PendingWork {
  public:
