@@ -101,7 +101,8 @@ torch::Tensor LayerImpl::forward(const torch::Tensor& x, const torch::Tensor& at
   };
   auto& sa = attention->self;
   auto q = split(sa->query(x)), k = split(sa->key(x)), v = split(sa->value(x));
-  auto ctx = at::scaled_dot_product_attention(q, k, v, attn_mask, is_training() ? attn_dropout : 0.0);
+  const std::optional<torch::Tensor> mask = attn_mask.defined() ? std::optional<torch::Tensor>(attn_mask) : std::nullopt;
+  auto ctx = at::scaled_dot_product_attention(q, k, v, mask, is_training() ? attn_dropout : 0.0);
   ctx = ctx.transpose(1, 2).reshape({b, s, heads * head_dim});  // [b, s, h]
   auto h = attention->output(ctx, x);
   auto inter = activation(intermediate->dense(h), act);  // [b, s, intermediate]
@@ -159,7 +160,10 @@ torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch:
   }
   auto x = embeddings(input_ids, position_ids, types);
   // [b, 1, 1, s]: every query attends to the non-padding keys of its row.
-  auto mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
+  // Nothing padded (always so for a lone sequence): no mask, which lets SDPA take its fused
+  // CPU/GPU kernels instead of the masked path; the result is the same.
+  torch::Tensor mask;
+  if (!attention_mask.all().item<bool>()) mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
   for (auto& l : layers) x = l(x, mask);
   return x;
 }
