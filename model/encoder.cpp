@@ -154,16 +154,15 @@ torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch:
   auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
   if (kernels::use_fused(kernel_mode, input_ids.is_cuda())) {
     auto x = embeddings->forward_fused(input_ids, position_ids, types);
-    auto key_mask = attention_mask.ne(0);  // [b, s]
+    auto key_mask = attention_mask.defined() ? attention_mask.ne(0) : torch::ones_like(input_ids, torch::kBool);  // [b, s]
     for (auto& l : layers) x = l->forward_fused(x, key_mask);
     return x;
   }
   auto x = embeddings(input_ids, position_ids, types);
-  // [b, 1, 1, s]: every query attends to the non-padding keys of its row.
-  // Nothing padded (always so for a lone sequence): no mask, which lets SDPA take its fused
-  // CPU/GPU kernels instead of the masked path; the result is the same.
+  // [b, 1, 1, s]: every query attends to the non-padding keys of its row. No mask (nothing
+  // padded) lets SDPA take its fused kernels instead of the masked path.
   torch::Tensor mask;
-  if (!attention_mask.all().item<bool>()) mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
+  if (attention_mask.defined()) mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
   for (auto& l : layers) x = l(x, mask);
   return x;
 }

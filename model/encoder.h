@@ -102,7 +102,8 @@ struct EncoderOutput {
 class TokenClassifierImpl : public torch::nn::Module {
  public:
   explicit TokenClassifierImpl(ModelConfig config);
-  // input_ids: [batch, seq] int64; attention_mask: [batch, seq] (1 = token, 0 = padding);
+  // input_ids: [batch, seq] int64; attention_mask: [batch, seq] (1 = token, 0 = padding), or
+  // undefined when nothing is padded (the faster unmasked attention path);
   // token_type_ids: [batch, seq] int64 or undefined (zeros).
   EncoderOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         const torch::Tensor& token_type_ids = {});

@@ -105,7 +105,10 @@ std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data
   for (const auto& idx : plan) {
     const auto b = data::collate(features, idx, pad);
     auto ids = torch::from_blob(const_cast<int64_t*>(b.input_ids.data()), {b.rows, b.seq_len}, torch::kLong).to(device);
-    auto mask = torch::from_blob(const_cast<int64_t*>(b.attention_mask.data()), {b.rows, b.seq_len}, torch::kLong).to(device);
+    // Decided on the host: an unpadded batch (every lone message) runs without a mask.
+    const bool padded = std::find(b.attention_mask.begin(), b.attention_mask.end(), 0) != b.attention_mask.end();
+    torch::Tensor mask;
+    if (padded) mask = torch::from_blob(const_cast<int64_t*>(b.attention_mask.data()), {b.rows, b.seq_len}, torch::kLong).to(device);
     auto out = model_->forward(ids, mask);
     auto probs = torch::softmax(out.token_logits.to(torch::kFloat), -1).to(torch::kCPU).contiguous();  // [rows, seq, cols]
     torch::Tensor iprobs;

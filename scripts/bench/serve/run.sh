@@ -8,7 +8,6 @@
 # and BENCH_REQUESTS (1000): each configuration runs until both are reached; ONLY
 # (hf,ort,serve), WAIT_CALM (seconds to wait for load average <= 1.5 first, 0),
 # SERVE_SET ("key=value ..." extra server settings). Results: OUT/results.{json,md}.
-# SERVE_BIN=scripts/bench/serve/stub_server.py ONLY=serve smoke-tests the harness alone.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 here=$root/scripts/bench/serve
