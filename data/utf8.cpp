@@ -94,7 +94,7 @@ void code_point_starts(std::string_view text, std::vector<uint32_t>& out) {
   out.push_back(static_cast<uint32_t>(text.size()));
 }
 
-bool valid(std::string_view text) {
+size_t first_invalid(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   size_t i = 0;
   while (i < text.size()) {
@@ -104,10 +104,13 @@ bool valid(std::string_view text) {
     }
     char32_t cp;
     bool ok;
-    i += decode_multi(text, i, cp, ok);
-    if (!ok) return false;
+    const size_t len = decode_multi(text, i, cp, ok);
+    if (!ok) return i;
+    i += len;
   }
-  return true;
+  return text.size();
 }
+
+bool valid(std::string_view text) { return first_invalid(text) == text.size(); }
 
 }  // namespace triage::data::utf8

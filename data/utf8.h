@@ -47,5 +47,8 @@ inline std::string encode(std::u32string_view cps) {
 
 // True when the text is valid UTF-8.
 bool valid(std::string_view text);
+// Byte offset of the first byte that is not part of well-formed UTF-8; text.size() when
+// all of it is.
+size_t first_invalid(std::string_view text);
 
 }  // namespace triage::data::utf8

@@ -3,45 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/utf8.h"
 #include "train/config_schema.h"
 
 namespace triage::serve {
 
 using nlohmann::json;
-
-size_t first_invalid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;       // overlong
-      else if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;       // overlong
-      else if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > n) return i;
-    if (p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (size_t k = 2; k < len; ++k)
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-    i += len;
-  }
-  return n;
-}
 
 int64_t code_points(std::string_view s) {
   int64_t n = 0;
@@ -80,7 +47,7 @@ const char* type_name(const json& j) {
 
 // Parses the body as one JSON object (depth-limited, UTF-8 checked first).
 json parse_object(std::string_view body) {
-  const size_t bad = first_invalid_utf8(body);
+  const size_t bad = data::utf8::first_invalid(body);
   if (bad != body.size())
     throw RequestError(400, "invalid_utf8", "body is not valid UTF-8 at byte " + std::to_string(bad));
   json j;

@@ -81,9 +81,6 @@ ReloadRequest parse_reload_request(std::string_view body);  // an empty body is 
 // 1 to kMaxIdChars printable ASCII characters (ids travel in the X-Request-Id header).
 bool valid_request_id(std::string_view id);
 
-// Byte offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no
-// overlong forms, surrogates or values past U+10FFFF); text.size() when all of it is.
-size_t first_invalid_utf8(std::string_view text);
 // Code points of valid UTF-8.
 int64_t code_points(std::string_view utf8);
 

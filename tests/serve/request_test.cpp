@@ -2,6 +2,7 @@
 // both /v1/route shapes, /v1/tag, /admin/reload, field types and limits.
 #include <gtest/gtest.h>
 
+#include "data/utf8.h"
 #include "serve/request.h"
 
 using namespace triage::serve;
@@ -206,14 +207,14 @@ TEST(ReloadRequest, OptionalFields) {
 }
 
 TEST(Utf8, FirstInvalidAndCodePoints) {
-  EXPECT_EQ(first_invalid_utf8("abc"), 3u);
-  EXPECT_EQ(first_invalid_utf8("a\x80"), 1u);
-  EXPECT_EQ(first_invalid_utf8("\xe0\x80\x80"), 0u);  // overlong 3-byte
-  EXPECT_EQ(first_invalid_utf8("\xf0\x80\x80\x80"), 0u);  // overlong 4-byte
-  EXPECT_EQ(first_invalid_utf8("\xf5\x80\x80\x80"), 0u);
-  EXPECT_EQ(first_invalid_utf8("ok\xed\x9f\xbf"), 5u);  // U+D7FF is fine
-  EXPECT_EQ(first_invalid_utf8("\xef\xbf\xbf"), 3u);  // U+FFFF
-  EXPECT_EQ(first_invalid_utf8("\xf4\x8f\xbf\xbf"), 4u);  // U+10FFFF
+  EXPECT_EQ(triage::data::utf8::first_invalid("abc"), 3u);
+  EXPECT_EQ(triage::data::utf8::first_invalid("a\x80"), 1u);
+  EXPECT_EQ(triage::data::utf8::first_invalid("\xe0\x80\x80"), 0u);  // overlong 3-byte
+  EXPECT_EQ(triage::data::utf8::first_invalid("\xf0\x80\x80\x80"), 0u);  // overlong 4-byte
+  EXPECT_EQ(triage::data::utf8::first_invalid("\xf5\x80\x80\x80"), 0u);
+  EXPECT_EQ(triage::data::utf8::first_invalid("ok\xed\x9f\xbf"), 5u);  // U+D7FF is fine
+  EXPECT_EQ(triage::data::utf8::first_invalid("\xef\xbf\xbf"), 3u);  // U+FFFF
+  EXPECT_EQ(triage::data::utf8::first_invalid("\xf4\x8f\xbf\xbf"), 4u);  // U+10FFFF
   EXPECT_EQ(code_points("héllo \xf0\x9f\x98\x80"), 7);
 }
 
