@@ -71,8 +71,10 @@ __global__ void backward_kernel(EmbeddingTables e, const T* __restrict__ dy, con
                                 const float* __restrict__ mean, const float* __restrict__ rstd, float p,
                                 unsigned long long seed, long long rows, int cols, float* __restrict__ dword,
                                 float* __restrict__ dpos, float* __restrict__ dtype, float* __restrict__ partial) {
-  extern __shared__ float acc[];  // [2, cols]: dgamma, dbeta
-  for (int f = threadIdx.x; f < 2 * cols; f += blockDim.x) acc[f] = 0.0f;
+  // [2, cols]: dgamma, dbeta. Thread f % blockDim.x alone touches column f of both rows
+  // (zeroing, accumulating, writing out), so no barrier is needed around them.
+  extern __shared__ float acc[];
+  for (int f = threadIdx.x; f < cols; f += blockDim.x) acc[f] = acc[cols + f] = 0.0f;
   const float inv_cols = 1.0f / static_cast<float>(cols);
   for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
     const Rows x = rows_of(e, r, cols);
@@ -98,7 +100,11 @@ __global__ void backward_kernel(EmbeddingTables e, const T* __restrict__ dy, con
       if (x.t >= 0) atomicAdd(dtype + x.t + f, dz);
     }
   }
-  for (int f = threadIdx.x; f < 2 * cols; f += blockDim.x) partial[blockIdx.x * 2LL * cols + f] = acc[f];
+  float* out = partial + blockIdx.x * 2LL * cols;
+  for (int f = threadIdx.x; f < cols; f += blockDim.x) {
+    out[f] = acc[f];
+    out[cols + f] = acc[cols + f];
+  }
 }
 
 template <class T>

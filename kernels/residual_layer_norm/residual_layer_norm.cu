@@ -42,8 +42,10 @@ __global__ void backward_kernel(const T* __restrict__ dy, const T* __restrict__ 
                                 const float* __restrict__ rstd, const T* __restrict__ gamma, float p,
                                 unsigned long long seed, long long rows, int cols, T* __restrict__ dz,
                                 T* __restrict__ dh, float* __restrict__ partial) {
-  extern __shared__ float acc[];  // [3, cols]: dgamma, dbeta, dbias
-  for (int f = threadIdx.x; f < 3 * cols; f += blockDim.x) acc[f] = 0.0f;
+  // [3, cols]: dgamma, dbeta, dbias. Thread f % blockDim.x alone touches column f of all
+  // three rows (zeroing, accumulating, writing out), so no barrier is needed around them.
+  extern __shared__ float acc[];
+  for (int f = threadIdx.x; f < cols; f += blockDim.x) acc[f] = acc[cols + f] = acc[2 * cols + f] = 0.0f;
   const float inv_cols = 1.0f / static_cast<float>(cols);
   for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
     const long long base = r * cols;
@@ -67,8 +69,12 @@ __global__ void backward_kernel(const T* __restrict__ dy, const T* __restrict__ 
       acc[2 * cols + f] += gh;
     }
   }
-  for (int f = threadIdx.x; f < 3 * cols; f += blockDim.x)
-    partial[blockIdx.x * 3LL * cols + f] = acc[f];
+  float* out = partial + blockIdx.x * 3LL * cols;
+  for (int f = threadIdx.x; f < cols; f += blockDim.x) {
+    out[f] = acc[f];
+    out[cols + f] = acc[cols + f];
+    out[2 * cols + f] = acc[2 * cols + f];
+  }
 }
 
 template <class T>
