@@ -80,6 +80,18 @@ class C10d : public Communicator {
   C10d(c10::intrusive_ptr<c10d::Backend> pg, std::string name, int rank, int world, std::chrono::milliseconds timeout,
        torch::Device device)
       : pg_(std::move(pg)), name_(std::move(name)), rank_(rank), world_(world), timeout_(timeout), device_(device) {}
+  ~C10d() override {
+    if (done_) return;
+    try {
+      pg_->abort();
+    } catch (...) {  // already failing: the process is on its way out
+    }
+  }
+  void shutdown() override {
+    if (done_) return;
+    done_ = true;
+    TRIAGE_C10D_CHECK(pg_->shutdown(), where() + " (shutdown)");
+  }
   int rank() const override { return rank_; }
   int world_size() const override { return world_; }
   std::string backend() const override { return name_; }
@@ -150,6 +162,7 @@ class C10d : public Communicator {
   int rank_, world_;
   std::chrono::milliseconds timeout_;
   torch::Device device_;
+  bool done_ = false;
 };
 
 }  // namespace
@@ -189,7 +202,9 @@ void select_local_gpu(const DistEnv& env) {
 
 std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::string& backend,
                                                 std::chrono::milliseconds timeout, bool cuda) {
-  if (env.world_size <= 1) return make_single_process();
+  // A job launched with a world of one (torchrun or --nproc-per-node 1) still gets its process
+  // group, as torch does: the collectives then run, and a 1-GPU NCCL job measures their cost.
+  if (env.world_size <= 1 && !env.present) return make_single_process();
   std::string name = backend == "auto" ? (cuda ? "nccl" : "gloo") : backend;
   if (name != "gloo" && name != "nccl")
     throw InputError("dist.backend: expected auto, gloo or nccl, found '" + backend + "'");

@@ -47,6 +47,9 @@ class Communicator {
   virtual std::unique_ptr<PendingWork> all_reduce_sum_async(torch::Tensor& tensor) = 0;
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
   virtual void barrier(Timeout timeout = Timeout{0}) = 0;
+  // Ends the process group once every collective is done (torch's destroy_process_group);
+  // a group destroyed without it (an error path) is aborted instead.
+  virtual void shutdown() {}
   bool is_root() const { return rank() == 0; }
 };
 

@@ -57,12 +57,12 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   if (cfg.dist.bucket_mb <= 0) throw InputError("dist.bucket_mb: expected > 0");
   // Rendezvous first: a job whose ranks cannot meet fails before the data is read.
   const torch::Device device = train::resolve_device(cfg.run.device, env.local_rank);
-  if (device.is_cuda() && env.world_size > 1) train::select_local_gpu(env);
+  if (device.is_cuda() && env.present) train::select_local_gpu(env);
   auto comm = train::make_communicator(env, cfg.dist.backend,
                                        std::chrono::milliseconds(static_cast<int64_t>(cfg.dist.timeout_s * 1000)),
                                        device.is_cuda());
   const bool root = comm->is_root();
-  if (env.world_size > 1 && root)
+  if (env.present && root)
     log::info(comm->backend() + " job of " + std::to_string(env.world_size) + " ranks (" +
               std::to_string(env.local_world_size) + " on this node), rendezvous at " + env.master_addr + ":" +
               std::to_string(env.master_port));
@@ -131,6 +131,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto summary = trainer.run([] { return g_stop != 0; });
+  comm->shutdown();
   if (!root) return 0;  // rank 0 reports and runs the test evaluation
   json sj = {{"steps", summary.steps}, {"epochs", summary.epochs_completed}, {"seconds", summary.seconds},
              {"train_tokens_per_s", summary.tokens_per_second}, {"best_metric", summary.best_metric},

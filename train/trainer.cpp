@@ -91,7 +91,7 @@ struct Trainer::Impl {
   Communicator* comm = nullptr;
   bool root = true;
   int world = 1;
-  std::unique_ptr<GradSync> sync;  // several ranks only
+  std::unique_ptr<GradSync> sync;  // with a process group only (see make_communicator)
   torch::Device device{torch::kCPU};
   bool bf16 = false;
   std::unique_ptr<torch::optim::AdamW> opt;
@@ -347,7 +347,7 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   I.loss.intent_weight = I.cfg.loss.intent_weight;
   I.loss.label_smoothing = I.cfg.loss.label_smoothing;
   I.out_dir = I.cfg.run.output_dir;
-  if (I.world > 1) {
+  if (comm->backend() != "single") {  // a process group, even of one rank (see make_communicator)
     std::vector<torch::Tensor> params;
     for (auto& p : I.ck.model->parameters())
       if (p.requires_grad()) params.push_back(p);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Data-parallel equality (issue 7): two Gloo ranks with grad_accum=1 end with the same
 parameters as one process with grad_accum=2 after 20 optimizer steps, dropout off (max
-absolute difference <= 1e-5), and report the same dev metrics and losses.
+absolute difference <= 1e-5), and report the same dev metrics and losses. So does a job of
+one rank (--nproc-per-node 1), which runs a Gloo process group of one.
 
 Why that reference: shard_batches deals whole batches round-robin (rank r takes batches
 r, r+2, ... of the global plan), so step k of the 2-rank job holds global batches 2k and
@@ -55,9 +56,17 @@ def main():
     r, s = dc.run([dc.TRAIN, "--nproc-per-node", "2"] + common + ["--set", "dist.bucket_mb=0.02",
                                                                     "--set", f"run.output_dir={two}"])
     ok &= check_run(r, s, "2 ranks (--nproc-per-node), grad_accum 1")
+    # A world of one still gets its process group (as torch's): Gloo all-reduces of one rank.
+    solo = os.path.join(tmp, "solo")
+    r, s = dc.run([dc.TRAIN, "--nproc-per-node", "1"] + common + ["--set", "optim.grad_accum=2",
+                                                                    "--set", f"run.output_dir={solo}"])
+    ok &= check_run(r, s, "1 rank (--nproc-per-node 1), grad_accum 2")
+    if r.returncode == 0 and "gloo: 1 ranks" not in r.stderr:
+        print(f"FAIL: --nproc-per-node 1 did not run a Gloo group of one rank:\n{r.stderr[-2000:]}")
+        ok = False
     if not ok:
         return 1
-    runs = [("--nproc-per-node 2", two)]
+    runs = [("--nproc-per-node 2", two), ("--nproc-per-node 1", solo)]
     tr = dc.torchrun_cmd(2)
     if tr:
         three = os.path.join(tmp, "torchrun")
