@@ -45,6 +45,9 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N training examples")
+    ap.add_argument("--base", help="base checkpoint directory (default: the packaged MiniLM)")
+    ap.add_argument("--cuda", action="store_true",
+                    help="train on the GPU with bf16 autocast (triage's run.precision auto on CUDA)")
     args = ap.parse_args()
 
     import numpy as np
@@ -55,8 +58,8 @@ def main():
                               set_seed)
     torch.set_num_threads(args.threads)
     set_seed(args.seed)
-    base = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    base = args.base or subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")],
+                                       check=True, capture_output=True, text=True).stdout.strip()
     tok = BertTokenizerFast.from_pretrained(base)
     train_w, train_t, train_i = read_split(os.path.join(args.data, "train"))
     if args.max_train:
@@ -123,7 +126,7 @@ def main():
                               learning_rate=args.lr, num_train_epochs=args.epochs, weight_decay=0.01,
                               warmup_steps=warmup_steps, lr_scheduler_type="linear", max_grad_norm=1.0,
                               seed=args.seed, save_strategy="no", report_to=[], logging_steps=50,
-                              use_cpu=True, dataloader_num_workers=0, disable_tqdm=True,
+                              use_cpu=not args.cuda, bf16=args.cuda, dataloader_num_workers=0, disable_tqdm=True,
                               remove_unused_columns=False)
     trainer = Trainer(model=model, args=targs, train_dataset=train, data_collator=collate)
     t0 = time.perf_counter()
@@ -138,7 +141,8 @@ def main():
         for s in range(0, len(test), 64):
             chunk = test[s:s + 64]
             b = collate(chunk)
-            out = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"])
+            out = model(input_ids=b["input_ids"].to(model.device),
+                        attention_mask=b["attention_mask"].to(model.device))
             preds = out["logits"].argmax(-1)
             ipred = out["intent_logits"].argmax(-1)
             for j, f in enumerate(chunk):
@@ -159,6 +163,7 @@ def main():
     res = {"peer": "transformers Trainer", "data": args.data, "train_examples": len(train),
            "test_examples": len(test), "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
            "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
+           "device": "cuda (bf16 autocast)" if args.cuda else "cpu",
            "slot_f1": 100 * f1_score(gold_tags, pred_tags), "intent_accuracy": 100 * intent_ok / len(test),
            "frame_accuracy": 100 * frame_ok / len(test), "train_seconds": seconds,
            "train_tokens_per_s": tokens / seconds, "steps": steps_per_epoch * args.epochs}
