@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     if (!model.empty()) {
       if (threads > 0) at::set_num_threads(static_cast<int>(threads));
       auto ck = triage::model::load_checkpoint(model);
+      ck.model->pack_for_cpu_inference();  // prepacked oneDNN weights; torch's ops where it can't
       triage::model::PredictOptions po;
       po.windows.max_seq_len = static_cast<int32_t>(
           max_seq_len > 0 ? max_seq_len : ck.triage_meta.value("max_seq_len", int64_t{128}));

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "kernels/kernels.h"
+#include "model/packed_cpu.h"
 
 namespace triage::model {
 namespace nn = torch::nn;
@@ -163,6 +164,8 @@ torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch:
   // padded) lets SDPA take its fused kernels instead of the masked path.
   torch::Tensor mask;
   if (attention_mask.defined()) mask = attention_mask.to(torch::kBool).unsqueeze(1).unsqueeze(2);
+  if (packed && !is_training() && !torch::GradMode::is_enabled() && x.device().is_cpu() && packed->current())
+    return packed->forward(x, mask);
   for (auto& l : layers) x = l(x, mask);
   return x;
 }
@@ -196,6 +199,11 @@ torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const
     return kernels::token_cross_entropy(logits, labels, ignore_index);
   return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
                           F::CrossEntropyFuncOptions().ignore_index(ignore_index));
+}
+
+bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why) {
+  backbone->packed = PackedCpuEncoder::build(*backbone, why);
+  return backbone->packed != nullptr;
 }
 
 void TokenClassifierImpl::init_heads(uint64_t seed) {

@@ -19,6 +19,8 @@
 
 namespace triage::model {
 
+class PackedCpuEncoder;  // model/packed_cpu.h
+
 // word + position (+ token type) embeddings, LayerNorm, dropout.
 struct EmbeddingsImpl : torch::nn::Module {
   explicit EmbeddingsImpl(const ModelConfig& c);
@@ -90,6 +92,8 @@ struct BackboneImpl : torch::nn::Module {
   std::vector<Layer> layers;  // the same modules as `layer`, typed
   ModelConfig config;
   kernels::KernelMode kernel_mode = kernels::KernelMode::Auto;
+  // Prepacked CPU inference layers (TokenClassifier::pack_for_cpu_inference), or null.
+  std::shared_ptr<PackedCpuEncoder> packed;
 };
 TORCH_MODULE(Backbone);
 
@@ -117,6 +121,12 @@ class TokenClassifierImpl : public torch::nn::Module {
   // the CPU runs the fp32 references; Torch keeps the composite path everywhere.
   void set_kernels(kernels::KernelMode mode) { backbone->kernel_mode = mode; }
   kernels::KernelMode kernels() const { return backbone->kernel_mode; }
+  // Inference on the CPU with prepacked oneDNN weights (model/packed_cpu.h): taken by
+  // forward() in eval mode without gradients on CPU inputs, while the packed parameters are
+  // unchanged. False, with the reason in *why, where this libtorch or model can't.
+  bool pack_for_cpu_inference(std::string* why = nullptr);
+  void drop_cpu_packing() { backbone->packed.reset(); }
+  bool cpu_packed() const { return backbone->packed != nullptr; }
   // Mean token cross-entropy over labels != ignore_index: logits [batch, seq, num_labels],
   // labels [batch, seq]. The fused kernel under the fused mode (loss 0 when no position is
   // labelled, where torch's gives NaN), torch's cross_entropy otherwise.

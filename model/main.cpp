@@ -2,7 +2,7 @@
 //   triage-model info    --model DIR
 //   triage-model tag     --model DIR [--aggregation first|average|max] TEXT...
 //   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
-//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W]
+//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch]
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
 #include <algorithm>
 #include <cmath>
@@ -85,6 +85,7 @@ int cmd_info(const std::string& dir) {
 int cmd_tag(const std::string& dir, const std::string& labels, const std::vector<std::string>& texts,
             const std::string& aggregation) {
   auto ck = model::load_checkpoint(dir, options_from(labels, "", true));
+  ck.model->pack_for_cpu_inference();  // prepacked oneDNN weights; torch's ops where it can't
   model::PredictOptions po;
   po.windows.max_seq_len = static_cast<int32_t>(std::min<int64_t>(
       ck.triage_meta.value("max_seq_len", int64_t{128}),
@@ -129,7 +130,8 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup) {
+int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup,
+              const std::string& cpu_path) {
   if (batch < 1 || seq < 1 || iters < 1) throw InputError("--batch, --seq and --iters must be >= 1");
   if (threads > 0) {
     torch::set_num_threads(threads);
@@ -137,6 +139,9 @@ int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, i
   auto ck = model::load_checkpoint(dir, options_from("", "", false));
   if (seq > ck.config().max_position_embeddings)
     throw InputError("--seq " + std::to_string(seq) + " exceeds max_position_embeddings");
+  std::string why;
+  if (cpu_path == "packed" && !ck.model->pack_for_cpu_inference(&why))
+    throw Error("--cpu-path packed: " + why);
   torch::InferenceMode guard;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
   auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong);
@@ -150,7 +155,7 @@ int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, i
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   nlohmann::json j = {{"batch", batch},           {"seq", seq},
-                      {"threads", torch::get_num_threads()},
+                      {"threads", torch::get_num_threads()}, {"cpu_path", cpu_path},
                       {"iters", iters},           {"median_ms", median(ms)},
                       {"min_ms", *std::min_element(ms.begin(), ms.end())}};
   std::cout << j.dump() << "\n";
@@ -187,6 +192,9 @@ int main(int argc, char** argv) {
   bench->add_option("--threads", threads, "intra-op threads (0 = torch default)");
   bench->add_option("--iters", iters, "timed iterations");
   bench->add_option("--warmup", warmup, "untimed iterations");
+  std::string cpu_path = "packed";
+  bench->add_option("--cpu-path", cpu_path, "packed (prepacked oneDNN weights, as triage-serve) | torch (composite ops)")
+      ->check(CLI::IsMember({"packed", "torch"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -197,7 +205,7 @@ int main(int argc, char** argv) {
     if (*info) return cmd_info(dir);
     if (*tag) return cmd_tag(dir, labels, texts, aggregation);
     if (*convert) return cmd_convert(dir, out, labels, intents);
-    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup);
+    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path);
   } catch (const InputError& e) {
     std::cerr << "triage-model: error: " << e.what() << "\n";
     return 2;

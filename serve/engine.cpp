@@ -87,6 +87,11 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
     throw InputError(o.dir + ": has no trained token-classification head (" + ck.report.initialised.front() +
                      " would be initialised at random); serve a checkpoint written by triage-train");
   ck.model->eval();
+  if (o.packed_weights) {
+    std::string why;
+    if (!ck.model->pack_for_cpu_inference(&why))
+      log::warn("runtime.packed_weights: " + why + "; using torch's composite ops");
+  }
   model::PredictOptions po;
   const int64_t positions = ck.config().max_position_embeddings - ck.config().position_offset();
   po.windows.max_seq_len = static_cast<int32_t>(std::min<int64_t>(ck.triage_meta.value("max_seq_len", int64_t{128}), positions));

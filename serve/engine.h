@@ -26,6 +26,7 @@ struct SnapshotOptions {
   int64_t batch_max_size = 32;     // forward batches inside one run (a job over the limits)
   int64_t batch_max_tokens = 8192;
   bool warm_up = true;
+  bool packed_weights = true;  // CPU: model/packed_cpu.h
 };
 
 struct PrepareLimits {

@@ -23,6 +23,8 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add("batch.max_delay_ms", &batch.max_delay_ms, "the longest the loop waits to fill a batch");
   s.add("batch.max_queue", &batch.max_queue, "queued requests; beyond: 429 with Retry-After");
   s.add("runtime.intra_op_threads", &runtime.intra_op_threads, "torch intra-op threads for inference; 0 = torch default");
+  s.add("runtime.packed_weights", &runtime.packed_weights,
+        "CPU inference on weights prepacked once for oneDNN (false: torch's composite ops)");
   s.add("limits.max_text_chars", &limits.max_text_chars, "code points per text or turn; beyond: 422 text_too_long");
   s.add("limits.max_subwords", &limits.max_subwords, "sub-words per request after tokenization; beyond: 422 unless truncate");
   s.add("limits.truncate", &limits.truncate, "cut to max_subwords instead of answering 422 (the answer says truncated)");

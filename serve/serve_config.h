@@ -37,6 +37,7 @@ struct ServeConfig {
   } batch;
   struct Runtime {
     int64_t intra_op_threads = 0;  // 0 = torch default
+    bool packed_weights = true;    // prepacked oneDNN weights on the CPU (model/packed_cpu.h)
   } runtime;
   struct Limits {
     int64_t max_text_chars = 100000;  // code points per text or turn

@@ -6,6 +6,7 @@ fp16 checkpoint, and the MiniLM-L6-H384 package weights with a seeded token head
   1. logits of triage (tests/model/model_dump) vs transformers on a padded batch of
      sequences of different lengths: max |diff| <= 1e-4 over non-padding positions;
   2. batch invariance: each item alone vs in the padded batch: max |diff| <= 1e-5;
+  1 and 2 hold for both CPU paths: composite ops and prepacked oneDNN weights (packed_*);
   3. the directory triage saves loads in AutoModelForTokenClassification with no missing
      keys and gives the same logits (max |diff| <= 1e-6, the weights are copied exactly).
 Usage: model_parity.py DUMP_BINARY   (exit 0 pass, 1 fail, 77 skipped)
@@ -77,6 +78,9 @@ def main():
         valid = mask.bool()
         d_hf = (got["token_logits"] - ref).abs()[valid].max().item()
         d_batch = (got["alone_logits"] - got["token_logits"]).abs()[valid].max().item()
+        # the prepacked CPU inference path (oneDNN weights) against the same oracle
+        d_hf = max(d_hf, (got["packed_token_logits"] - ref).abs()[valid].max().item())
+        d_batch = max(d_batch, (got["packed_alone_logits"] - got["packed_token_logits"]).abs()[valid].max().item())
         back, info = AutoModelForTokenClassification.from_pretrained(
             saved, output_loading_info=True, attn_implementation="eager")
         with torch.no_grad():

@@ -2,7 +2,9 @@
 //   model_dump --model DIR --inputs IN.safetensors --out OUT.safetensors [--save DIR2]
 // IN holds input_ids and attention_mask ([batch, seq] I64). OUT gets token_logits
 // [batch, seq, labels] for the padded batch, alone_logits with each item run alone on its
-// unpadded length (zeros at padding), and intent_logits when the model has an intent head.
+// unpadded length (zeros at padding), the same two as packed_token_logits and
+// packed_alone_logits from the prepacked CPU path (model/packed_cpu.h), and intent_logits
+// when the model has an intent head.
 // --save writes the loaded model back with save_checkpoint (round trip into transformers).
 #include <cstring>
 #include <iostream>
@@ -52,22 +54,37 @@ int main(int argc, char** argv) {
     auto ids = read_i64(reader, "input_ids");
     auto mask = read_i64(reader, "attention_mask");
     torch::InferenceMode guard;
-    auto batched = ck.model->forward(ids, mask);
-    auto alone = torch::zeros_like(batched.token_logits);
-    for (int64_t b = 0; b < ids.size(0); ++b) {
-      const int64_t len = mask[b].sum().item<int64_t>();
-      auto one = ck.model->forward(ids[b].slice(0, 0, len).unsqueeze(0), mask[b].slice(0, 0, len).unsqueeze(0));
-      alone[b].slice(0, 0, len).copy_(one.token_logits[0]);
+    // The padded batch, and each item alone on its unpadded length (no mask: the Predictor's
+    // path for a lone sequence), with the composite ops and again with prepacked weights.
+    std::vector<torch::Tensor> keep;
+    std::vector<std::string> names;
+    torch::Tensor intent;
+    for (const char* prefix : {"", "packed_"}) {
+      if (*prefix) {
+        std::string why;
+        if (!ck.model->pack_for_cpu_inference(&why)) throw std::runtime_error("cannot pack for the CPU: " + why);
+      }
+      auto batched = ck.model->forward(ids, mask);
+      auto alone = torch::zeros_like(batched.token_logits);
+      for (int64_t b = 0; b < ids.size(0); ++b) {
+        const int64_t len = mask[b].sum().item<int64_t>();
+        auto one = ck.model->forward(ids[b].slice(0, 0, len).unsqueeze(0), torch::Tensor());
+        alone[b].slice(0, 0, len).copy_(one.token_logits[0]);
+      }
+      keep.push_back(batched.token_logits.contiguous());
+      names.push_back(std::string(prefix) + "token_logits");
+      keep.push_back(alone.contiguous());
+      names.push_back(std::string(prefix) + "alone_logits");
+      if (batched.intent_logits.defined() && !*prefix) intent = batched.intent_logits.contiguous();
     }
-    std::vector<torch::Tensor> keep{batched.token_logits.contiguous(), alone.contiguous()};
-    std::vector<st::TensorToWrite> tw{
-        {"token_logits", st::Dtype::F32, keep[0].sizes().vec(), keep[0].data_ptr(), (size_t)keep[0].nbytes()},
-        {"alone_logits", st::Dtype::F32, keep[1].sizes().vec(), keep[1].data_ptr(), (size_t)keep[1].nbytes()}};
-    if (batched.intent_logits.defined()) {
-      keep.push_back(batched.intent_logits.contiguous());
-      tw.push_back({"intent_logits", st::Dtype::F32, keep[2].sizes().vec(), keep[2].data_ptr(),
-                    (size_t)keep[2].nbytes()});
+    ck.model->drop_cpu_packing();
+    if (intent.defined()) {
+      keep.push_back(intent);
+      names.push_back("intent_logits");
     }
+    std::vector<st::TensorToWrite> tw;
+    for (size_t i = 0; i < keep.size(); ++i)
+      tw.push_back({names[i], st::Dtype::F32, keep[i].sizes().vec(), keep[i].data_ptr(), (size_t)keep[i].nbytes()});
     st::write(out, tw);
     if (!save.empty()) model::save_checkpoint(save, ck.model, ck.tokenizer.get(), {{"source", model_dir}});
   } catch (const InputError& e) {

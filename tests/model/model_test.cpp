@@ -9,6 +9,7 @@
 
 #include "data/error.h"
 #include "model/checkpoint.h"
+#include "model/packed_cpu.h"
 #include "model/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -281,3 +282,54 @@ TEST(Encoder, RobertaPositionIdsSkipPadding) {
   auto expect = torch::tensor({{2, 3, 4, 5, 1, 1}}, torch::kLong);
   EXPECT_TRUE(torch::equal(pos, expect)) << pos;
 }
+
+// The prepacked CPU path (model/packed_cpu.h) against the composite ops on the same weights,
+// for each activation's oneDNN post-op, padded and unpadded; a parameter changed in place
+// makes forward() leave the stale packing for the composite path until it is packed again.
+class PackedCpu : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PackedCpu, MatchesCompositeAndNoticesChangedWeights) {
+  TempDir tmp;
+  auto cfg = tiny_config();
+  cfg["hidden_act"] = GetParam();
+  auto dir = make_checkpoint(tmp.path() / "ck", cfg, true);
+  auto ck = load_checkpoint(dir, weights_only());
+  auto& m = ck.model;
+  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11}, {12, 13, 14, 0, 0, 0, 0}}, torch::kLong);
+  auto mask = ids.ne(0).to(torch::kLong);
+  auto lone = ids[0].unsqueeze(0);
+  const double tol = 1e-5;
+  auto diff = [](const EncoderOutput& a, const EncoderOutput& b) {
+    return std::max((a.token_logits - b.token_logits).abs().max().item<double>(),
+                    (a.intent_logits - b.intent_logits).abs().max().item<double>());
+  };
+  torch::InferenceMode guard;
+  auto ref_batch = m->forward(ids, mask), ref_lone = m->forward(lone, torch::Tensor());
+  std::string why;
+  ASSERT_TRUE(m->pack_for_cpu_inference(&why)) << why;
+  auto x = m->backbone->embeddings(lone, torch::arange(7).unsqueeze(0), torch::zeros_like(lone));
+  auto direct = m->backbone->packed->forward(x, torch::Tensor());  // the packed layers themselves
+  EXPECT_LE((direct - ref_lone.hidden).abs().max().item<double>(), tol);
+  const auto calls = m->backbone->packed->calls();
+  EXPECT_LE(diff(m->forward(ids, mask), ref_batch), tol);
+  EXPECT_LE(diff(m->forward(lone, torch::Tensor()), ref_lone), tol);
+  EXPECT_EQ(m->backbone->packed->calls(), calls + 2) << "forward() must take the packed path";
+
+  {  // an optimizer-like in-place update of one packed weight
+    c10::InferenceMode off(false);
+    torch::NoGradGuard no_grad;
+    m->backbone->layers[1]->intermediate->dense->weight.mul_(1.5);
+  }
+  EXPECT_FALSE(m->backbone->packed->current());
+  auto changed = m->forward(lone, torch::Tensor());
+  EXPECT_EQ(m->backbone->packed->calls(), calls + 2) << "a stale packing must not be used";
+  EXPECT_GT(diff(changed, ref_lone), 1e-3) << "the weight change must show";
+  m->drop_cpu_packing();
+  auto composite = m->forward(lone, torch::Tensor());
+  EXPECT_LE(diff(changed, composite), 1e-7) << "a stale packing must not be used";
+  ASSERT_TRUE(m->pack_for_cpu_inference(&why)) << why;
+  EXPECT_TRUE(m->backbone->packed->current());
+  EXPECT_LE(diff(m->forward(lone, torch::Tensor()), composite), tol);
+}
+
+INSTANTIATE_TEST_SUITE_P(Activations, PackedCpu, ::testing::Values("gelu", "relu", "gelu_new"));

@@ -1,0 +1,145 @@
+// CPU inference with prepacked oneDNN weights (see packed_cpu.h).
+#include "model/packed_cpu.h"
+
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <torch/torch.h>
+
+#include "model/encoder.h"
+
+namespace triage::model {
+namespace {
+
+using LinearFn = at::Tensor(const at::Tensor&, const at::Tensor&, const std::optional<at::Tensor>&, std::string_view,
+                            c10::List<std::optional<c10::Scalar>>, std::optional<std::string_view>);
+using LinearAddFn = at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&, const std::optional<at::Tensor>&,
+                               std::string_view);
+
+// torch's oneDNN linear ops, looked up once; unset when this libtorch lacks them.
+struct Ops {
+  std::optional<c10::OperatorHandle> reorder;
+  std::optional<c10::TypedOperatorHandle<LinearFn>> linear;
+  std::optional<c10::TypedOperatorHandle<LinearAddFn>> linear_add;
+  std::string missing;
+};
+
+const Ops& ops() {
+  static const Ops o = [] {
+    Ops r;
+    if (!at::hasMKLDNN()) {
+      r.missing = "this libtorch was built without oneDNN";
+      return r;
+    }
+    auto& d = c10::Dispatcher::singleton();
+    try {
+      r.reorder = d.findSchemaOrThrow("mkldnn::_reorder_linear_weight", "");
+      r.linear = d.findSchemaOrThrow("mkldnn::_linear_pointwise", "").typed<LinearFn>();
+      r.linear_add = d.findSchemaOrThrow("mkldnn::_linear_pointwise", "binary").typed<LinearAddFn>();
+    } catch (const std::exception& e) {
+      r = Ops{};
+      r.missing = std::string("torch's oneDNN linear ops are unavailable: ") + e.what();
+    }
+    return r;
+  }();
+  return o;
+}
+
+at::Tensor reorder(const at::Tensor& weight) {
+  std::vector<c10::IValue> stack{weight.detach().contiguous(), c10::IValue()};
+  ops().reorder->callBoxed(&stack);
+  return stack.at(0).toTensor();
+}
+
+}  // namespace
+
+struct PackedCpuEncoder::Layer {
+  at::Tensor qkv_w, qkv_b, out_w, out_b, inter_w, inter_b, down_w, down_b;
+  at::Tensor ln1_w, ln1_b, ln2_w, ln2_b;
+  double ln1_eps = 1e-12, ln2_eps = 1e-12;
+  std::string act_attr, act_algorithm;  // oneDNN post-op of the intermediate product
+};
+
+std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone, std::string* why) {
+  const auto fail = [&](std::string reason) -> std::unique_ptr<PackedCpuEncoder> {
+    if (why) *why = std::move(reason);
+    return nullptr;
+  };
+  if (!ops().missing.empty()) return fail(ops().missing);
+  if (backbone.layers.empty()) return fail("the model has no encoder layers");
+  std::unique_ptr<PackedCpuEncoder> p(new PackedCpuEncoder());
+  p->heads_ = backbone.layers.front()->heads;
+  p->head_dim_ = backbone.layers.front()->head_dim;
+  torch::NoGradGuard no_grad;
+  for (auto& l : backbone.layers) {
+    auto L = std::make_shared<Layer>();
+    if (l->act == "gelu") {
+      L->act_attr = "gelu", L->act_algorithm = "none";  // exact erf form, as torch::gelu
+    } else if (l->act == "relu") {
+      L->act_attr = "relu";
+    } else {
+      L->act_attr = "gelu", L->act_algorithm = "tanh";  // gelu_new, gelu_pytorch_tanh
+    }
+    auto& sa = l->attention->self;
+    auto& ao = l->attention->output;
+    auto& inter = l->intermediate->dense;
+    auto& out = l->output;
+    for (const auto* t : {&sa->query->weight, &sa->key->weight, &sa->value->weight, &sa->query->bias, &sa->key->bias,
+                          &sa->value->bias, &ao->dense->weight, &ao->dense->bias, &inter->weight, &inter->bias,
+                          &out->dense->weight, &out->dense->bias, &ao->LayerNorm->weight, &ao->LayerNorm->bias,
+                          &out->LayerNorm->weight, &out->LayerNorm->bias}) {
+      if (!t->device().is_cpu() || t->scalar_type() != at::kFloat)
+        return fail("packing needs fp32 CPU parameters, found " + std::string(c10::toString(t->scalar_type())) +
+                    " on " + t->device().str());
+      p->sources_.push_back(*t);
+      p->versions_.push_back(t->_version());
+    }
+    L->qkv_w = reorder(torch::cat({sa->query->weight, sa->key->weight, sa->value->weight}));
+    L->qkv_b = torch::cat({sa->query->bias, sa->key->bias, sa->value->bias});
+    L->out_w = reorder(ao->dense->weight);
+    L->out_b = ao->dense->bias.detach();
+    L->inter_w = reorder(inter->weight);
+    L->inter_b = inter->bias.detach();
+    L->down_w = reorder(out->dense->weight);
+    L->down_b = out->dense->bias.detach();
+    L->ln1_w = ao->LayerNorm->weight.detach();
+    L->ln1_b = ao->LayerNorm->bias.detach();
+    L->ln1_eps = ao->LayerNorm->options.eps();
+    L->ln2_w = out->LayerNorm->weight.detach();
+    L->ln2_b = out->LayerNorm->bias.detach();
+    L->ln2_eps = out->LayerNorm->options.eps();
+    p->layers_.push_back(std::move(L));
+  }
+  return p;
+}
+
+bool PackedCpuEncoder::current() const {
+  for (size_t i = 0; i < sources_.size(); ++i)
+    if (sources_[i]._version() != versions_[i]) return false;
+  return true;
+}
+
+at::Tensor PackedCpuEncoder::forward(const at::Tensor& x_in, const at::Tensor& attn_mask) const {
+  calls_.fetch_add(1, std::memory_order_relaxed);
+  const auto b = x_in.size(0), s = x_in.size(1), hidden = heads_ * head_dim_;
+  const std::optional<at::Tensor> mask = attn_mask.defined() ? std::optional<at::Tensor>(attn_mask) : std::nullopt;
+  const auto& o = ops();
+  const c10::List<std::optional<c10::Scalar>> no_scalars;
+  at::Tensor x = x_in.reshape({b * s, hidden});
+  for (const auto& L : layers_) {
+    // [b*s, 3h] -> q, k, v as [b, heads, s, d] views
+    auto qkv = o.linear->call(x, L->qkv_w, L->qkv_b, "none", no_scalars, std::nullopt)
+                   .view({b, s, 3, heads_, head_dim_})
+                   .permute({2, 0, 3, 1, 4});
+    auto ctx = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask)
+                   .transpose(1, 2)
+                   .reshape({b * s, hidden});
+    auto h = at::layer_norm(o.linear_add->call(ctx, x, L->out_w, L->out_b, "add"), {hidden}, L->ln1_w, L->ln1_b,
+                            L->ln1_eps);
+    auto inter = o.linear->call(h, L->inter_w, L->inter_b, L->act_attr, no_scalars,
+                                L->act_algorithm.empty() ? std::nullopt : std::optional<std::string_view>(L->act_algorithm));
+    x = at::layer_norm(o.linear_add->call(inter, h, L->down_w, L->down_b, "add"), {hidden}, L->ln2_w, L->ln2_b,
+                       L->ln2_eps);
+  }
+  return x.view({b, s, hidden});
+}
+
+}  // namespace triage::model
