@@ -80,8 +80,8 @@ std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data
                 std::to_string(prepared.size()) + " prepared inputs");
   torch::InferenceMode guard;
   const bool was_training = model_->is_training();
-  model_->eval();
-  const auto device = model_->parameters().front().device();
+  if (was_training) model_->eval();  // (a walk over every module: not on the serving path)
+  const auto device = model_->classifier->weight.device();
   std::vector<data::Feature> features;
   for (size_t i = 0; i < prepared.size(); ++i)
     for (const auto& f : prepared[i]->features) {

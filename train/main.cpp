@@ -97,6 +97,8 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   data::BatchOptions bo;
   bo.max_tokens = cfg.run.max_tokens;
   bo.max_batch_size = static_cast<int32_t>(cfg.run.batch_size);
+  if (cfg.run.bucket_batches < 1) throw InputError("run.bucket_batches: expected >= 1");
+  bo.bucket_batches = static_cast<int32_t>(cfg.run.bucket_batches);
   // Rank r takes batches r, r + W, ... of the global plan (empty ones at an epoch's end).
   train::FeatureBatchSource source(std::move(features), bo, static_cast<uint64_t>(cfg.run.seed),
                                    std::max(0, ck.tokenizer->special().pad), comm->rank(), comm->world_size());

@@ -37,6 +37,9 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("run.max_steps", &run.max_steps, "stop after this many optimizer steps when > 0");
   s.add("run.batch_size", &run.batch_size, "maximum examples per batch");
   s.add("run.max_tokens", &run.max_tokens, "maximum padded sub-words per batch");
+  s.add("run.bucket_batches", &run.bucket_batches,
+        "batches are cut from length-sorted pools of this many shuffled batches (less padding, as the "
+        "transformers Trainer's group_by_length); 1 = plain random batches");
   s.add("run.seed", &run.seed, "seed of initialisation, dropout and data order");
   s.add("run.threads", &run.threads, "intra-op threads; 0 = torch default");
   s.add("run.device", &run.device, "auto | cpu | cuda");

@@ -41,6 +41,7 @@ struct TrainConfig {
   } loss;
   struct Run {
     int64_t epochs = 3;
+    int64_t bucket_batches = 50;  // length-sorted pools of this many batches; 1 = random batches
     int64_t max_steps = -1;      // > 0 stops after this many optimizer steps
     int64_t batch_size = 32;
     int64_t max_tokens = 8192;   // token budget per batch (padded)
