@@ -3,6 +3,7 @@
 //   triage-model tag     --model DIR [--aggregation first|average|max] TEXT...
 //   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
 //   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch]
+//                        [--text MESSAGE]   (Predictor::predict on MESSAGE instead: tokenize to decode)
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
 #include <algorithm>
 #include <cmath>
@@ -130,18 +131,36 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup,
-              const std::string& cpu_path) {
-  if (batch < 1 || seq < 1 || iters < 1) throw InputError("--batch, --seq and --iters must be >= 1");
-  if (threads > 0) {
-    torch::set_num_threads(threads);
+// --text: the serving path without HTTP: Predictor::predict on that one message (tokenize,
+// windows, forward, softmax, decode), timed per call.
+int bench_text(model::Checkpoint& ck, const std::string& text, int iters, int warmup, const std::string& cpu_path) {
+  model::PredictOptions po;
+  model::Predictor p(ck.model, ck.tokenizer, po);
+  const std::vector<data::Example> ex{data::make_text_example("bench", text)};
+  for (int i = 0; i < warmup; ++i) p.predict(ex);
+  std::vector<double> ms;
+  for (int i = 0; i < iters; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto out = p.predict(ex);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
-  auto ck = model::load_checkpoint(dir, options_from("", "", false));
+  nlohmann::json j = {{"text_chars", text.size()}, {"threads", torch::get_num_threads()}, {"cpu_path", cpu_path},
+                      {"iters", iters}, {"median_ms", median(ms)}, {"min_ms", *std::min_element(ms.begin(), ms.end())}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup,
+              const std::string& cpu_path, const std::string& text) {
+  if (batch < 1 || seq < 1 || iters < 1) throw InputError("--batch, --seq and --iters must be >= 1");
+  if (threads > 0) torch::set_num_threads(threads);
+  auto ck = model::load_checkpoint(dir, options_from("", "", !text.empty()));
   if (seq > ck.config().max_position_embeddings)
     throw InputError("--seq " + std::to_string(seq) + " exceeds max_position_embeddings");
   std::string why;
   if (cpu_path == "packed" && !ck.model->pack_for_cpu_inference(&why))
     throw Error("--cpu-path packed: " + why);
+  if (!text.empty()) return bench_text(ck, text, iters, warmup, cpu_path);
   torch::InferenceMode guard;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
   auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong);
@@ -195,6 +214,8 @@ int main(int argc, char** argv) {
   std::string cpu_path = "packed";
   bench->add_option("--cpu-path", cpu_path, "packed (prepacked oneDNN weights, as triage-serve) | torch (composite ops)")
       ->check(CLI::IsMember({"packed", "torch"}));
+  std::string bench_text_arg;
+  bench->add_option("--text", bench_text_arg, "time Predictor::predict on this message instead (tokenize to decode)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -205,7 +226,7 @@ int main(int argc, char** argv) {
     if (*info) return cmd_info(dir);
     if (*tag) return cmd_tag(dir, labels, texts, aggregation);
     if (*convert) return cmd_convert(dir, out, labels, intents);
-    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path);
+    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, bench_text_arg);
   } catch (const InputError& e) {
     std::cerr << "triage-model: error: " << e.what() << "\n";
     return 2;

@@ -40,12 +40,14 @@ int64_t g_intra_op_threads = 0;
 
 void configure_inference_threads(int64_t intra_op_threads) {
   g_intra_op_threads = intra_op_threads;
-  if (intra_op_threads > 0) at::set_num_threads(static_cast<int>(intra_op_threads));
+  single_threaded_torch();
 }
 
+void single_threaded_torch() { at::set_num_threads(1); }
+
 void init_loop_thread() {
-  at::init_num_threads();
-  if (g_intra_op_threads > 0) at::set_num_threads(static_cast<int>(g_intra_op_threads));
+  const int n = g_intra_op_threads > 0 ? static_cast<int>(g_intra_op_threads) : at::intraop_default_num_threads();
+  at::set_num_threads(n);
   log::info("batching loop started", {{"intra_op_threads", std::to_string(at::get_num_threads())}});
 }
 

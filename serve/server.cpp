@@ -535,6 +535,7 @@ std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& r
   std::unique_lock lk(reload_mu, std::try_to_lock);
   if (!lk.owns_lock())
     throw RequestError(409, "reload_in_progress", "another reload is running; retry when it has finished");
+  single_threaded_torch();  // an HTTP or signal thread: no OpenMP team beside the loop's
   std::string dir, routing;
   {
     std::lock_guard pl(paths_mu);

@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N training examples")
     ap.add_argument("--base", help="base checkpoint directory (default: the packaged MiniLM)")
+    ap.add_argument("--group-by-length", action="store_true",
+                    help="Trainer's length-grouped batches (as triage's default run.bucket_batches 50)")
     ap.add_argument("--cuda", action="store_true",
                     help="train on the GPU with bf16 autocast (triage's run.precision auto on CUDA)")
     args = ap.parse_args()
@@ -127,7 +129,8 @@ def main():
                               warmup_steps=warmup_steps, lr_scheduler_type="linear", max_grad_norm=1.0,
                               seed=args.seed, save_strategy="no", report_to=[], logging_steps=50,
                               use_cpu=not args.cuda, bf16=args.cuda, dataloader_num_workers=0, disable_tqdm=True,
-                              remove_unused_columns=False)
+                              remove_unused_columns=False,
+                              **({"train_sampling_strategy": "group_by_length"} if args.group_by_length else {}))
     trainer = Trainer(model=model, args=targs, train_dataset=train, data_collator=collate)
     t0 = time.perf_counter()
     trainer.train()
@@ -163,7 +166,7 @@ def main():
     res = {"peer": "transformers Trainer", "data": args.data, "train_examples": len(train),
            "test_examples": len(test), "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
            "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
-           "device": "cuda (bf16 autocast)" if args.cuda else "cpu",
+           "device": "cuda (bf16 autocast)" if args.cuda else "cpu", "group_by_length": args.group_by_length,
            "slot_f1": 100 * f1_score(gold_tags, pred_tags), "intent_accuracy": 100 * intent_ok / len(test),
            "frame_accuracy": 100 * frame_ok / len(test), "train_seconds": seconds,
            "train_tokens_per_s": tokens / seconds, "steps": steps_per_epoch * args.epochs}
