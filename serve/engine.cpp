@@ -104,7 +104,7 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   auto agg = data::parse_aggregation(o.aggregation);
   if (!agg) throw InputError("model.aggregation: expected first, average or max, found '" + o.aggregation + "'");
   po.aggregation = *agg;
-  po.max_tokens = std::max<int64_t>(o.batch_max_tokens, po.windows.max_seq_len);
+  po.max_tokens = std::max<int64_t>(std::min(o.forward_tokens, o.batch_max_tokens), po.windows.max_seq_len);
   po.max_batch_size = static_cast<int32_t>(std::max<int64_t>(1, o.batch_max_size));
   s->impl_->predictor = std::make_unique<model::Predictor>(ck.model, ck.tokenizer, po);
   const auto& schema = s->impl_->predictor->schema();

@@ -25,6 +25,7 @@ struct SnapshotOptions {
   std::string aggregation = "first";
   int64_t batch_max_size = 32;     // forward batches inside one run (a job over the limits)
   int64_t batch_max_tokens = 8192;
+  int64_t forward_tokens = 256;    // padded sub-words per forward inside a batch
   bool warm_up = true;
   bool packed_weights = true;  // CPU: model/packed_cpu.h
 };

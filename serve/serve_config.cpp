@@ -20,6 +20,9 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add("http.listen_backlog", &http.listen_backlog, "pending connections the kernel queues before refusing new ones");
   s.add("batch.max_size", &batch.max_size, "windows per forward batch");
   s.add("batch.max_tokens", &batch.max_tokens, "padded sub-words per forward batch");
+  s.add("batch.forward_tokens", &batch.forward_tokens,
+        "a batch runs as forwards over its windows sorted by length, each of at most this many padded sub-words "
+        "(less padding; a window longer than this still gets a forward of its own)");
   s.add("batch.max_delay_ms", &batch.max_delay_ms, "the longest the loop waits to fill a batch");
   s.add("batch.max_queue", &batch.max_queue, "queued requests; beyond: 429 with Retry-After");
   s.add("runtime.intra_op_threads", &runtime.intra_op_threads, "torch intra-op threads for inference; 0 = torch default");
@@ -61,6 +64,7 @@ void ServeConfig::validate(bool require_model) const {
   check_range("http.listen_backlog", http.listen_backlog, 1, 65535);
   check_range("batch.max_size", batch.max_size, 1, 4096);
   check_range("batch.max_tokens", batch.max_tokens, 1, int64_t{1} << 24);
+  check_range("batch.forward_tokens", batch.forward_tokens, 1, int64_t{1} << 24);
   check_range("batch.max_delay_ms", batch.max_delay_ms, 0, 10000);
   check_range("batch.max_queue", batch.max_queue, 1, 1000000);
   check_range("runtime.intra_op_threads", runtime.intra_op_threads, 0, 1024);

@@ -32,6 +32,7 @@ struct ServeConfig {
   struct Batch {
     int64_t max_size = 32;     // windows per forward batch
     int64_t max_tokens = 8192; // padded sub-words per forward batch
+    int64_t forward_tokens = 256;   // a batch runs as length-sorted forwards of at most this many
     int64_t max_delay_ms = 2;  // longest wait to fill a batch
     int64_t max_queue = 256;   // queued requests; beyond: 429
   } batch;

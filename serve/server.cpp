@@ -131,6 +131,7 @@ struct Server::Impl {
     o.aggregation = cfg.model.aggregation;
     o.batch_max_size = cfg.batch.max_size;
     o.batch_max_tokens = cfg.batch.max_tokens;
+    o.forward_tokens = cfg.batch.forward_tokens;
     o.packed_weights = cfg.runtime.packed_weights;
     return o;
   }
