@@ -131,22 +131,21 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-// --text: the serving path without HTTP: Predictor::predict on that one message (tokenize,
-// windows, forward, softmax, decode), timed per call.
-int bench_text(model::Checkpoint& ck, const std::string& text, int iters, int warmup, const std::string& cpu_path) {
-  model::PredictOptions po;
-  model::Predictor p(ck.model, ck.tokenizer, po);
-  const std::vector<data::Example> ex{data::make_text_example("bench", text)};
-  for (int i = 0; i < warmup; ++i) p.predict(ex);
+// Runs fn warmup times untimed, then iters times; prints {fields..., iters, median_ms, min_ms}.
+template <class Fn>
+int report_timing(nlohmann::json fields, int iters, int warmup, Fn&& fn) {
+  for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> ms;
   for (int i = 0; i < iters; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    auto out = p.predict(ex);
+    fn();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
-  nlohmann::json j = {{"text_chars", text.size()}, {"threads", torch::get_num_threads()}, {"cpu_path", cpu_path},
-                      {"iters", iters}, {"median_ms", median(ms)}, {"min_ms", *std::min_element(ms.begin(), ms.end())}};
-  std::cout << j.dump() << "\n";
+  fields["threads"] = torch::get_num_threads();
+  fields["iters"] = iters;
+  fields["median_ms"] = median(ms);
+  fields["min_ms"] = *std::min_element(ms.begin(), ms.end());
+  std::cout << fields.dump() << "\n";
   return 0;
 }
 
@@ -160,25 +159,18 @@ int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, i
   std::string why;
   if (cpu_path == "packed" && !ck.model->pack_for_cpu_inference(&why))
     throw Error("--cpu-path packed: " + why);
-  if (!text.empty()) return bench_text(ck, text, iters, warmup, cpu_path);
+  if (!text.empty()) {  // the serving path without HTTP: tokenize, windows, forward, softmax, decode
+    model::Predictor p(ck.model, ck.tokenizer, model::PredictOptions{});
+    const std::vector<data::Example> ex{data::make_text_example("bench", text)};
+    return report_timing({{"text_chars", text.size()}, {"cpu_path", cpu_path}}, iters, warmup,
+                         [&] { (void)p.predict(ex); });
+  }
   torch::InferenceMode guard;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
   auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong);
   const torch::Tensor mask;  // nothing padded: the unmasked path, as the Predictor takes it
-  for (int i = 0; i < warmup; ++i) ck.model->forward(ids, mask);
-  std::vector<double> ms;
-  for (int i = 0; i < iters; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    auto out = ck.model->forward(ids, mask);
-    (void)out.token_logits.sum().item<float>();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  nlohmann::json j = {{"batch", batch},           {"seq", seq},
-                      {"threads", torch::get_num_threads()}, {"cpu_path", cpu_path},
-                      {"iters", iters},           {"median_ms", median(ms)},
-                      {"min_ms", *std::min_element(ms.begin(), ms.end())}};
-  std::cout << j.dump() << "\n";
-  return 0;
+  return report_timing({{"batch", batch}, {"seq", seq}, {"cpu_path", cpu_path}}, iters, warmup,
+                       [&] { (void)ck.model->forward(ids, mask).token_logits.sum().item<float>(); });
 }
 
 }  // namespace
