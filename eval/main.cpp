@@ -14,6 +14,7 @@
 #include "eval/model_eval.h"
 #include "eval/predictions.h"
 #include "model/checkpoint.h"
+#include "model/packed_cpu.h"
 #include "model/predictor.h"
 
 using triage::InputError;
@@ -22,7 +23,7 @@ namespace ev = triage::eval;
 int main(int argc, char** argv) {
   CLI::App app{"triage-eval: classification reports equal to scikit-learn and seqeval"};
   std::string predictions, model, data, format, json_out, mode = "default", scheme = "IOB2";
-  std::string aggregation = "first";
+  std::string aggregation = "first", precision = "fp32";
   int digits = 4;
   int64_t max_seq_len = 0, stride = 32, threads = 0;
   auto* pred_opt = app.add_option("--predictions", predictions,
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"first", "average", "max"}));
   app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
   app.add_option("--stride", stride, "sub-words shared by consecutive windows");
+  app.add_option("--precision", precision,
+                 "encoder arithmetic on the CPU (with --model): fp32, or bf16 as triage-serve's runtime.precision "
+                 "(CPUs with native bf16 products)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--threads", threads, "intra-op threads (0 = torch default)");
   app.add_option("--json", json_out, "also write every number as JSON to this file (atomically)");
   app.add_option("--mode", mode, "entity chunking: seqeval default (lenient) or strict")
@@ -63,7 +68,9 @@ int main(int argc, char** argv) {
     if (!model.empty()) {
       if (threads > 0) at::set_num_threads(static_cast<int>(threads));
       auto ck = triage::model::load_checkpoint(model);
-      ck.model->pack_for_cpu_inference();  // prepacked oneDNN weights; torch's ops where it can't
+      std::string why;  // prepacked oneDNN weights; torch's ops where fp32 can't be packed
+      if (!ck.model->pack_for_cpu_inference(&why, triage::model::cpu_precision(precision)) && precision != "fp32")
+        throw InputError("--precision " + precision + ": " + why);
       triage::model::PredictOptions po;
       po.windows.max_seq_len = static_cast<int32_t>(
           max_seq_len > 0 ? max_seq_len : ck.triage_meta.value("max_seq_len", int64_t{128}));

@@ -201,8 +201,8 @@ torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const
                           F::CrossEntropyFuncOptions().ignore_index(ignore_index));
 }
 
-bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why) {
-  backbone->packed = PackedCpuEncoder::build(*backbone, why);
+bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why, c10::ScalarType dtype) {
+  backbone->packed = PackedCpuEncoder::build(*backbone, why, dtype);
   return backbone->packed != nullptr;
 }
 

@@ -123,8 +123,9 @@ class TokenClassifierImpl : public torch::nn::Module {
   kernels::KernelMode kernels() const { return backbone->kernel_mode; }
   // Inference on the CPU with prepacked oneDNN weights (model/packed_cpu.h): taken by
   // forward() in eval mode without gradients on CPU inputs, while the packed parameters are
-  // unchanged. False, with the reason in *why, where this libtorch or model can't.
-  bool pack_for_cpu_inference(std::string* why = nullptr);
+  // unchanged. dtype kBFloat16 computes the encoder in bf16 (CPUs with native bf16 products
+  // only). False, with the reason in *why, where this libtorch, model or CPU can't.
+  bool pack_for_cpu_inference(std::string* why = nullptr, c10::ScalarType dtype = c10::ScalarType::Float);
   void drop_cpu_packing() { backbone->packed.reset(); }
   bool cpu_packed() const { return backbone->packed != nullptr; }
   // Mean token cross-entropy over labels != ignore_index: logits [batch, seq, num_labels],

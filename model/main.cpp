@@ -2,7 +2,7 @@
 //   triage-model info    --model DIR
 //   triage-model tag     --model DIR [--aggregation first|average|max] TEXT...
 //   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
-//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch]
+//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch] [--precision fp32|bf16]
 //                        [--text MESSAGE]   (Predictor::predict on MESSAGE instead: tokenize to decode)
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
 #include <algorithm>
@@ -18,6 +18,7 @@
 #include "data/error.h"
 #include "data/example.h"
 #include "model/checkpoint.h"
+#include "model/packed_cpu.h"
 #include "model/predictor.h"
 
 using namespace triage;
@@ -150,26 +151,27 @@ int report_timing(nlohmann::json fields, int iters, int warmup, Fn&& fn) {
 }
 
 int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup,
-              const std::string& cpu_path, const std::string& text) {
+              const std::string& cpu_path, const std::string& precision, const std::string& text) {
   if (batch < 1 || seq < 1 || iters < 1) throw InputError("--batch, --seq and --iters must be >= 1");
   if (threads > 0) torch::set_num_threads(threads);
   auto ck = model::load_checkpoint(dir, options_from("", "", !text.empty()));
   if (seq > ck.config().max_position_embeddings)
     throw InputError("--seq " + std::to_string(seq) + " exceeds max_position_embeddings");
   std::string why;
-  if (cpu_path == "packed" && !ck.model->pack_for_cpu_inference(&why))
-    throw Error("--cpu-path packed: " + why);
+  if (precision != "fp32" && cpu_path != "packed") throw InputError("--precision " + precision + " needs --cpu-path packed");
+  if (cpu_path == "packed" && !ck.model->pack_for_cpu_inference(&why, model::cpu_precision(precision)))
+    throw Error("--cpu-path packed --precision " + precision + ": " + why);
   if (!text.empty()) {  // the serving path without HTTP: tokenize, windows, forward, softmax, decode
     model::Predictor p(ck.model, ck.tokenizer, model::PredictOptions{});
     const std::vector<data::Example> ex{data::make_text_example("bench", text)};
-    return report_timing({{"text_chars", text.size()}, {"cpu_path", cpu_path}}, iters, warmup,
+    return report_timing({{"text_chars", text.size()}, {"cpu_path", cpu_path}, {"precision", precision}}, iters, warmup,
                          [&] { (void)p.predict(ex); });
   }
   torch::InferenceMode guard;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
   auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong);
   const torch::Tensor mask;  // nothing padded: the unmasked path, as the Predictor takes it
-  return report_timing({{"batch", batch}, {"seq", seq}, {"cpu_path", cpu_path}}, iters, warmup,
+  return report_timing({{"batch", batch}, {"seq", seq}, {"cpu_path", cpu_path}, {"precision", precision}}, iters, warmup,
                        [&] { (void)ck.model->forward(ids, mask).token_logits.sum().item<float>(); });
 }
 
@@ -206,6 +208,9 @@ int main(int argc, char** argv) {
   std::string cpu_path = "packed";
   bench->add_option("--cpu-path", cpu_path, "packed (prepacked oneDNN weights, as triage-serve) | torch (composite ops)")
       ->check(CLI::IsMember({"packed", "torch"}));
+  std::string precision = "fp32";
+  bench->add_option("--precision", precision, "fp32 | bf16 (packed path; CPUs with native bf16 products)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   std::string bench_text_arg;
   bench->add_option("--text", bench_text_arg, "time Predictor::predict on this message instead (tokenize to decode)");
   try {
@@ -218,7 +223,7 @@ int main(int argc, char** argv) {
     if (*info) return cmd_info(dir);
     if (*tag) return cmd_tag(dir, labels, texts, aggregation);
     if (*convert) return cmd_convert(dir, out, labels, intents);
-    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, bench_text_arg);
+    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, precision, bench_text_arg);
   } catch (const InputError& e) {
     std::cerr << "triage-model: error: " << e.what() << "\n";
     return 2;

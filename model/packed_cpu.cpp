@@ -2,8 +2,10 @@
 #include "model/packed_cpu.h"
 
 #include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/cpu/Utils.h>
 #include <torch/torch.h>
 
+#include "data/error.h"
 #include "model/encoder.h"
 
 namespace triage::model {
@@ -43,13 +45,31 @@ const Ops& ops() {
   return o;
 }
 
-at::Tensor reorder(const at::Tensor& weight) {
-  std::vector<c10::IValue> stack{weight.detach().contiguous(), c10::IValue()};
+at::Tensor reorder(const at::Tensor& weight, c10::ScalarType dtype) {
+  std::vector<c10::IValue> stack{weight.detach().to(dtype).contiguous(), c10::IValue()};
   ops().reorder->callBoxed(&stack);
   return stack.at(0).toTensor();
 }
 
 }  // namespace
+
+bool cpu_has_native_bf16() {
+  static const bool yes = [] {
+    const auto caps = at::cpu::get_cpu_capabilities();
+    auto flag = [&](const char* k) {
+      auto it = caps.find(k);
+      return it != caps.end() && it->second.isBool() && it->second.toBool();
+    };
+    return flag("avx512_bf16") || flag("amx_bf16");
+  }();
+  return yes;
+}
+
+c10::ScalarType cpu_precision(const std::string& name) {
+  if (name == "fp32") return at::kFloat;
+  if (name == "bf16") return at::kBFloat16;
+  throw InputError("precision: expected fp32 or bf16, found '" + name + "'");
+}
 
 struct PackedCpuEncoder::Layer {
   at::Tensor qkv_w, qkv_b, out_w, out_b, inter_w, inter_b, down_w, down_b;
@@ -58,14 +78,21 @@ struct PackedCpuEncoder::Layer {
   std::string act_attr, act_algorithm;  // oneDNN post-op of the intermediate product
 };
 
-std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone, std::string* why) {
+std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone, std::string* why,
+                                                          c10::ScalarType dtype) {
   const auto fail = [&](std::string reason) -> std::unique_ptr<PackedCpuEncoder> {
     if (why) *why = std::move(reason);
     return nullptr;
   };
   if (!ops().missing.empty()) return fail(ops().missing);
   if (backbone.layers.empty()) return fail("the model has no encoder layers");
+  if (dtype != at::kFloat && dtype != at::kBFloat16)
+    return fail(std::string("packing computes in float32 or bfloat16, not ") + c10::toString(dtype));
+  if (dtype == at::kBFloat16 && !cpu_has_native_bf16())
+    return fail("bf16 needs a CPU with native bf16 products (AVX512-BF16 or AMX); this one has neither");
   std::unique_ptr<PackedCpuEncoder> p(new PackedCpuEncoder());
+  p->dtype_ = dtype;
+  const auto cast = [&](const at::Tensor& t) { return t.detach().to(dtype); };
   p->heads_ = backbone.layers.front()->heads;
   p->head_dim_ = backbone.layers.front()->head_dim;
   torch::NoGradGuard no_grad;
@@ -92,19 +119,19 @@ std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone
       p->sources_.push_back(*t);
       p->versions_.push_back(t->_version());
     }
-    L->qkv_w = reorder(torch::cat({sa->query->weight, sa->key->weight, sa->value->weight}));
-    L->qkv_b = torch::cat({sa->query->bias, sa->key->bias, sa->value->bias});
-    L->out_w = reorder(ao->dense->weight);
-    L->out_b = ao->dense->bias.detach();
-    L->inter_w = reorder(inter->weight);
-    L->inter_b = inter->bias.detach();
-    L->down_w = reorder(out->dense->weight);
-    L->down_b = out->dense->bias.detach();
-    L->ln1_w = ao->LayerNorm->weight.detach();
-    L->ln1_b = ao->LayerNorm->bias.detach();
+    L->qkv_w = reorder(torch::cat({sa->query->weight, sa->key->weight, sa->value->weight}), dtype);
+    L->qkv_b = cast(torch::cat({sa->query->bias, sa->key->bias, sa->value->bias}));
+    L->out_w = reorder(ao->dense->weight, dtype);
+    L->out_b = cast(ao->dense->bias);
+    L->inter_w = reorder(inter->weight, dtype);
+    L->inter_b = cast(inter->bias);
+    L->down_w = reorder(out->dense->weight, dtype);
+    L->down_b = cast(out->dense->bias);
+    L->ln1_w = cast(ao->LayerNorm->weight);
+    L->ln1_b = cast(ao->LayerNorm->bias);
     L->ln1_eps = ao->LayerNorm->options.eps();
-    L->ln2_w = out->LayerNorm->weight.detach();
-    L->ln2_b = out->LayerNorm->bias.detach();
+    L->ln2_w = cast(out->LayerNorm->weight);
+    L->ln2_b = cast(out->LayerNorm->bias);
     L->ln2_eps = out->LayerNorm->options.eps();
     p->layers_.push_back(std::move(L));
   }
@@ -123,7 +150,7 @@ at::Tensor PackedCpuEncoder::forward(const at::Tensor& x_in, const at::Tensor& a
   const std::optional<at::Tensor> mask = attn_mask.defined() ? std::optional<at::Tensor>(attn_mask) : std::nullopt;
   const auto& o = ops();
   const c10::List<std::optional<c10::Scalar>> no_scalars;
-  at::Tensor x = x_in.reshape({b * s, hidden});
+  at::Tensor x = x_in.reshape({b * s, hidden}).to(dtype_);
   for (const auto& L : layers_) {
     // [b*s, 3h] -> q, k, v as [b, heads, s, d] views
     auto qkv = o.linear->call(x, L->qkv_w, L->qkv_b, "none", no_scalars, std::nullopt)
@@ -139,7 +166,7 @@ at::Tensor PackedCpuEncoder::forward(const at::Tensor& x_in, const at::Tensor& a
     x = at::layer_norm(o.linear_add->call(inter, h, L->down_w, L->down_b, "add"), {hidden}, L->ln2_w, L->ln2_b,
                        L->ln2_eps);
   }
-  return x.view({b, s, hidden});
+  return x.view({b, s, hidden}).to(at::kFloat);
 }
 
 }  // namespace triage::model

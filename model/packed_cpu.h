@@ -5,8 +5,12 @@
 // products. At the small token counts of serving (one message: ~20-60 sub-words) the
 // composite path re-packs every weight matrix on every call and is bound by that traffic.
 //
-// Same arithmetic as the composite path up to float rounding (fp32 throughout; the model
-// test holds it to 1e-5). Inference only: used when the module is in eval mode, gradients
+// Precision fp32 (default): the composite path's arithmetic up to float rounding (the model
+// test holds it to 1e-5). Precision bf16: weights, activations and attention in bfloat16
+// (fp32 accumulation inside oneDNN's products; LayerNorm statistics in fp32), the output
+// cast back to fp32 for the heads. Only offered where the CPU multiplies bf16 natively
+// (AVX512-BF16 or AMX), where its products run 3-4x faster; differences from fp32 are of
+// bf16's rounding (~3 significant digits), measured in docs/benchmarks.md. Inference only: used when the module is in eval mode, gradients
 // are off and the input is on the CPU. The packed copies (the encoder layers' weights, about
 // 42 MB for MiniLM-L6) are checked against the parameters' version counters on every call:
 // once a parameter changes in place (an optimizer step, a load) the composite path runs
@@ -20,16 +24,26 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/ScalarType.h>
 
 namespace triage::model {
 
 struct BackboneImpl;
 
+// True where the CPU multiplies bf16 natively (AVX512-BF16 or AMX-BF16, as torch's cpuinfo reports).
+bool cpu_has_native_bf16();
+// "fp32" -> kFloat, "bf16" -> kBFloat16 (the packed path's precisions); anything else throws
+// InputError naming the value.
+c10::ScalarType cpu_precision(const std::string& name);
+
 class PackedCpuEncoder {
  public:
-  // The packed layers of `backbone`, or nullptr with the reason in *why: this libtorch has no
-  // oneDNN linear ops, or the activation has no oneDNN post-op.
-  static std::unique_ptr<PackedCpuEncoder> build(BackboneImpl& backbone, std::string* why);
+  // The packed layers of `backbone` computing in `dtype` (kFloat or kBFloat16), or nullptr with
+  // the reason in *why: this libtorch has no oneDNN linear ops, or bf16 was asked on a CPU
+  // without native bf16 products.
+  static std::unique_ptr<PackedCpuEncoder> build(BackboneImpl& backbone, std::string* why,
+                                                 c10::ScalarType dtype = c10::ScalarType::Float);
+  c10::ScalarType dtype() const { return dtype_; }
   // True while no packed parameter has changed since build().
   bool current() const;
   // x: embeddings output [batch, seq, hidden]; attn_mask: [batch, 1, 1, seq] bool or
@@ -46,6 +60,7 @@ class PackedCpuEncoder {
   std::vector<at::Tensor> sources_;  // the parameters packed, for current()
   std::vector<int64_t> versions_;
   int64_t heads_ = 0, head_dim_ = 0;
+  c10::ScalarType dtype_ = c10::ScalarType::Float;
   mutable std::atomic<int64_t> calls_{0};
 };
 

@@ -12,6 +12,7 @@
 #include "data/example.h"
 #include "data/log.h"
 #include "data/utf8.h"
+#include "model/packed_cpu.h"
 #include "model/checkpoint.h"
 #include "model/predictor.h"
 
@@ -91,8 +92,10 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   ck.model->eval();
   if (o.packed_weights) {
     std::string why;
-    if (!ck.model->pack_for_cpu_inference(&why))
+    if (!ck.model->pack_for_cpu_inference(&why, model::cpu_precision(o.precision))) {
+      if (o.precision != "fp32") throw InputError("runtime.precision: " + o.precision + ": " + why);
       log::warn("runtime.packed_weights: " + why + "; using torch's composite ops");
+    }
   }
   model::PredictOptions po;
   const int64_t positions = ck.config().max_position_embeddings - ck.config().position_offset();
@@ -114,6 +117,8 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   s->routing_.validate_labels(s->entity_types_, s->intents_);
   s->dir_ = o.dir;
   s->architecture_ = ck.config().architecture();
+  s->packed_ = ck.model->cpu_packed();
+  s->precision_ = s->packed_ ? o.precision : "fp32";
   s->max_seq_len_ = po.windows.max_seq_len;
   s->stride_ = po.windows.stride;
   s->ref_.name = o.name.empty() ? default_model_name(o.dir) : o.name;

@@ -28,6 +28,7 @@ struct SnapshotOptions {
   int64_t forward_tokens = 256;    // padded sub-words per forward inside a batch
   bool warm_up = true;
   bool packed_weights = true;  // CPU: model/packed_cpu.h
+  std::string precision = "fp32";  // packed path: fp32 | bf16 (an InputError where the CPU can't)
 };
 
 struct PrepareLimits {
@@ -61,6 +62,9 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   const ModelRef& ref() const { return ref_; }
   const std::string& dir() const { return dir_; }
   const std::string& architecture() const { return architecture_; }
+  // Encoder arithmetic ("fp32" or "bf16") and whether the prepacked CPU path serves it.
+  const std::string& precision() const { return precision_; }
+  bool packed_weights() const { return packed_; }
   int64_t max_seq_len() const { return max_seq_len_; }
   int64_t stride() const { return stride_; }
   const std::vector<std::string>& entity_types() const { return entity_types_; }
@@ -90,7 +94,8 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   std::shared_ptr<InferenceJob> prepare(std::vector<std::pair<std::string, std::string>>* turns,
                                         std::vector<std::string>* texts, const PrepareLimits& limits) const;
   ModelRef ref_;
-  std::string dir_, architecture_;
+  std::string dir_, architecture_, precision_ = "fp32";
+  bool packed_ = false;
   int64_t max_seq_len_ = 0, stride_ = 0;
   std::vector<std::string> entity_types_, intents_;
   RoutingRules routing_ = RoutingRules::defaults();

@@ -79,6 +79,8 @@ std::string info_json(const InfoResponse& r) {
               {"version", r.model.version},
               {"dir", r.dir},
               {"architecture", r.architecture},
+              {"precision", r.precision},
+              {"packed_weights", r.packed_weights},
               {"max_seq_len", r.max_seq_len},
               {"stride", r.stride}}},
             {"labels", {{"entities", r.entity_labels}, {"intents", r.intent_labels}}},

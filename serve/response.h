@@ -72,7 +72,8 @@ struct TagResponse {
 
 struct InfoResponse {
   ModelRef model;
-  std::string dir, architecture;
+  std::string dir, architecture, precision;
+  bool packed_weights = false;
   int64_t max_seq_len = 0, stride = 0;
   std::vector<std::string> entity_labels, intent_labels;
   int64_t max_text_chars = 0, max_subwords = 0, max_texts = 0, max_turns = 0, max_body_bytes = 0;

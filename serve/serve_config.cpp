@@ -28,6 +28,10 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add("runtime.intra_op_threads", &runtime.intra_op_threads, "torch intra-op threads for inference; 0 = torch default");
   s.add("runtime.packed_weights", &runtime.packed_weights,
         "CPU inference on weights prepacked once for oneDNN (false: torch's composite ops)");
+  s.add("runtime.precision", &runtime.precision,
+        "encoder arithmetic of the packed path: fp32, or bf16 (CPUs with native bf16 products, AVX512-BF16 or "
+        "AMX; about 1.5x lower latency, bf16 rounding)");
+  s.choices("runtime.precision", {"fp32", "bf16"});
   s.add("limits.max_text_chars", &limits.max_text_chars, "code points per text or turn; beyond: 422 text_too_long");
   s.add("limits.max_subwords", &limits.max_subwords, "sub-words per request after tokenization; beyond: 422 unless truncate");
   s.add("limits.truncate", &limits.truncate, "cut to max_subwords instead of answering 422 (the answer says truncated)");
@@ -74,6 +78,9 @@ void ServeConfig::validate(bool require_model) const {
   check_range("limits.max_turns", limits.max_turns, 1, 100000);
   check_range("request.default_deadline_ms", request.default_deadline_ms, 0, 86400000);
   check_range("shutdown.drain_timeout_s", shutdown.drain_timeout_s, 0, 86400);
+  if (runtime.precision != "fp32" && !runtime.packed_weights)
+    throw InputError("runtime.precision: " + runtime.precision +
+                     " runs on the packed path; set runtime.packed_weights true or runtime.precision fp32");
   if (admin.token_env.empty()) throw InputError("admin.token_env: expected an environment variable name, found \"\"");
 }
 

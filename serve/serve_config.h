@@ -39,6 +39,7 @@ struct ServeConfig {
   struct Runtime {
     int64_t intra_op_threads = 0;  // 0 = torch default
     bool packed_weights = true;    // prepacked oneDNN weights on the CPU (model/packed_cpu.h)
+    std::string precision = "fp32";  // encoder arithmetic of the packed path: fp32 | bf16
   } runtime;
   struct Limits {
     int64_t max_text_chars = 100000;  // code points per text or turn

@@ -133,6 +133,7 @@ struct Server::Impl {
     o.batch_max_tokens = cfg.batch.max_tokens;
     o.forward_tokens = cfg.batch.forward_tokens;
     o.packed_weights = cfg.runtime.packed_weights;
+    o.precision = cfg.runtime.precision;
     return o;
   }
 
@@ -162,6 +163,8 @@ void Server::load() {
   log::info("model loaded", {{"name", s->ref().name},
                              {"version", s->ref().version},
                              {"dir", s->dir()},
+                             {"precision", s->precision()},
+                             {"packed_weights", s->packed_weights() ? "true" : "false"},
                              {"routing", s->routing().source()},
                              {"rules", std::to_string(s->routing().rule_count())},
                              {"s", std::to_string(seconds_between(t0, Clock::now()))}});
@@ -404,6 +407,8 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
       r.model = s->ref();
       r.dir = s->dir();
       r.architecture = s->architecture();
+      r.precision = s->precision();
+      r.packed_weights = s->packed_weights();
       r.max_seq_len = s->max_seq_len();
       r.stride = s->stride();
       r.entity_labels = s->entity_types();

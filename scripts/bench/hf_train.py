@@ -48,6 +48,10 @@ def main():
     ap.add_argument("--base", help="base checkpoint directory (default: the packaged MiniLM)")
     ap.add_argument("--group-by-length", action="store_true",
                     help="Trainer's length-grouped batches (as triage's default run.bucket_batches 50)")
+    ap.add_argument("--logging-steps", type=int, default=50,
+                    help="optimizer steps between the Trainer's loss records (kept in the JSON as log_history)")
+    ap.add_argument("--no-dropout", action="store_true",
+                    help="set every dropout rate to 0 (for step-by-step comparisons with triage)")
     ap.add_argument("--cuda", action="store_true",
                     help="train on the GPU with bf16 autocast (triage's run.precision auto on CUDA)")
     args = ap.parse_args()
@@ -119,7 +123,8 @@ def main():
                 "labels": torch.tensor([pad(b["labels"], -100) for b in batch]),
                 "intent": torch.tensor([b["intent"] for b in batch])}
 
-    model = JointBert.from_pretrained(base)
+    model = JointBert.from_pretrained(base, **({"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
+                                              if args.no_dropout else {}))
     out_dir = os.path.join(ROOT, "runs", "hf_train")
     import math
     total_steps = math.ceil(len(train) / args.batch_size) * math.ceil(args.epochs)
@@ -127,7 +132,7 @@ def main():
     targs = TrainingArguments(output_dir=out_dir, per_device_train_batch_size=args.batch_size,
                               learning_rate=args.lr, num_train_epochs=args.epochs, weight_decay=0.01,
                               warmup_steps=warmup_steps, lr_scheduler_type="linear", max_grad_norm=1.0,
-                              seed=args.seed, save_strategy="no", report_to=[], logging_steps=50,
+                              seed=args.seed, save_strategy="no", report_to=[], logging_steps=args.logging_steps,
                               use_cpu=not args.cuda, bf16=args.cuda, dataloader_num_workers=0, disable_tqdm=True,
                               remove_unused_columns=False,
                               **({"train_sampling_strategy": "group_by_length"} if args.group_by_length else {}))
@@ -169,7 +174,8 @@ def main():
            "device": "cuda (bf16 autocast)" if args.cuda else "cpu", "group_by_length": args.group_by_length,
            "slot_f1": 100 * f1_score(gold_tags, pred_tags), "intent_accuracy": 100 * intent_ok / len(test),
            "frame_accuracy": 100 * frame_ok / len(test), "train_seconds": seconds,
-           "train_tokens_per_s": tokens / seconds, "steps": steps_per_epoch * args.epochs}
+           "train_tokens_per_s": tokens / seconds, "steps": steps_per_epoch * args.epochs,
+           "log_history": trainer.state.log_history}
     print(json.dumps(res, indent=2))
     if args.json:
         with open(args.json, "w") as f:

@@ -333,3 +333,37 @@ TEST_P(PackedCpu, MatchesCompositeAndNoticesChangedWeights) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Activations, PackedCpu, ::testing::Values("gelu", "relu", "gelu_new"));
+
+// bf16 packing: close to fp32 up to bf16 rounding where the CPU multiplies bf16 natively,
+// refused with the reason elsewhere.
+TEST(PackedCpuBf16, CloseToFp32OrRefused) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config(), true);
+  auto ck = load_checkpoint(dir, weights_only());
+  auto& m = ck.model;
+  EXPECT_EQ(cpu_precision("fp32"), torch::kFloat);
+  EXPECT_EQ(cpu_precision("bf16"), torch::kBFloat16);
+  EXPECT_THROW(cpu_precision("fp16"), triage::InputError);
+  std::string why;
+  if (!cpu_has_native_bf16()) {
+    EXPECT_FALSE(m->pack_for_cpu_inference(&why, torch::kBFloat16));
+    EXPECT_NE(why.find("bf16"), std::string::npos) << why;
+    return;
+  }
+  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11}, {12, 13, 14, 0, 0, 0, 0}}, torch::kLong);
+  auto mask = ids.ne(0).to(torch::kLong);
+  torch::InferenceMode guard;
+  auto ref = m->forward(ids, mask);
+  ASSERT_TRUE(m->pack_for_cpu_inference(&why, torch::kBFloat16)) << why;
+  EXPECT_EQ(m->backbone->packed->dtype(), torch::kBFloat16);
+  auto got = m->forward(ids, mask);
+  EXPECT_EQ(got.hidden.scalar_type(), torch::kFloat) << "the heads get fp32 hidden states";
+  // Hidden states are LayerNorm outputs of order 1: bf16's 8-bit mantissa through two layers
+  // keeps them within 0.1 absolute, and not bit-equal to fp32 (the path did run in bf16).
+  auto valid = mask.to(torch::kBool);
+  const double hdiff = (got.hidden - ref.hidden).index({valid}).abs().max().item<double>();
+  EXPECT_LE(hdiff, 0.1);
+  EXPECT_GT(hdiff, 1e-4);
+  EXPECT_LE((got.token_logits - ref.token_logits).index({valid}).abs().max().item<double>(), 0.05);
+  EXPECT_LE((got.intent_logits - ref.intent_logits).abs().max().item<double>(), 0.05);
+}

@@ -13,6 +13,7 @@
 #include "data/wordpiece.h"
 #include "model/checkpoint.h"
 #include "model/config.h"
+#include "model/packed_cpu.h"
 #include "serve/engine.h"
 
 using namespace triage;
@@ -150,6 +151,46 @@ TEST(Engine, BatchInvariance) {
     EXPECT_EQ(a.intent->alternatives.size(), 2u);  // 3 intents: the other two
     EXPECT_EQ(a.route.queue, a.intent->label);     // no rules file: queue = intent
   }
+}
+
+// runtime.precision: fp32 by default on the packed path; bf16 on CPUs with native bf16
+// products answers as fp32 does up to bf16 rounding, and is refused with the key named
+// (not silently served in fp32) elsewhere.
+TEST(Engine, Precision) {
+  const auto dir = make_checkpoint("precision", false);
+  auto fp32 = load(dir);
+  EXPECT_EQ(fp32->precision(), "fp32");
+  EXPECT_TRUE(fp32->packed_weights());
+  SnapshotOptions o;
+  o.dir = dir.string();
+  o.batch_max_size = 4;
+  o.batch_max_tokens = 64;
+  o.precision = "bf16";
+  if (!model::cpu_has_native_bf16()) {
+    try {
+      ModelSnapshot::load(o);
+      FAIL() << "bf16 must be refused on a CPU without native bf16 products";
+    } catch (const triage::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("runtime.precision: bf16"), std::string::npos) << e.what();
+    }
+    return;
+  }
+  auto bf16 = ModelSnapshot::load(o);
+  EXPECT_EQ(bf16->precision(), "bf16");
+  PrepareLimits lim;
+  double max_diff = 0;
+  for (const std::string t : {"hello", "my order is a-123 please refund", "email jane"}) {
+    auto r1 = text_request(t), r2 = text_request(t);
+    auto a = fp32->prepare_route(r1, lim), b = bf16->prepare_route(r2, lim);
+    run_alone(a);
+    run_alone(b);
+    auto ra = fp32->route_response(*a), rb = bf16->route_response(*b);
+    ASSERT_TRUE(ra.intent && rb.intent);
+    // bf16 keeps ~3 significant digits through six products per layer: scores agree to 0.02
+    EXPECT_NEAR(ra.intent->score, rb.intent->score, 0.02) << t;
+    max_diff = std::max(max_diff, static_cast<double>(std::abs(ra.intent->score - rb.intent->score)));
+  }
+  EXPECT_GT(max_diff, 0.0) << "identical scores: the bf16 snapshot did not compute in bf16";
 }
 
 // Turns: offsets are code points into each turn's text, the speaker prefix is no entity.

@@ -3,7 +3,7 @@
 Run through scripts/bench/serve/run.sh, which builds triage-serve and the load generator.
 
   bench.py --model DIR --threads N --serve-bin BIN --loadgen BIN --out DIR
-           [--seconds 20] [--requests 1000] [--only hf,ort,serve] [--wait-calm S]
+           [--seconds 20] [--requests 1000] [--only hf,ort,serve,serve_bf16,hf_bf16] [--wait-calm S]
 
 Same messages for every system: the customer turns of runs/quickstart/corpus/test.jsonl
 (--corpus), in file order. Phases, one after another on this machine:
@@ -11,6 +11,9 @@ Same messages for every system: the customer turns of runs/quickstart/corpus/tes
   ort    ONNX Runtime on the exported model (export_onnx.py, then inproc.py ort)
   serve  triage-serve over HTTP, driven by loadgen (C++, keep-alive): GET /healthz at 1 and
          32 clients (the load generator's own cost), POST /v1/route at 1 and 32 clients
+  serve_bf16  the same server with runtime.precision=bf16 (POST /v1/route at 1 and 32 clients;
+         skipped with a note on CPUs without native bf16 products)
+  hf_bf16  the transformers pipeline with the model in bfloat16
 Writes OUT/results.json and OUT/results.md; prints the table.
 """
 import argparse
@@ -227,14 +230,15 @@ def run_loadgen(args, srv, name, clients, method, path, bodies, out_dir):
     return r
 
 
-def run_serve(args, bodies, out_dir):
+def run_serve(args, bodies, out_dir, extra_sets=(), suffix="", healthz=True):
     def git(*a):
         return subprocess.run(["git", "-C", ROOT, *a], capture_output=True, text=True).stdout.strip()
     source = {"serve_commit": git("log", "-1", "--format=%h %s", "--", "serve/", "model/"),
               "uncommitted_changes": git("status", "--porcelain", "--", "serve/", "model/", "data/").splitlines()}
     cmd = [args.serve_bin, "--model", args.model, "--port", "0", "--set",
-           f"runtime.intra_op_threads={args.threads}"] + [x for s in args.serve_set for x in ("--set", s)]
-    srv = Server(cmd, os.path.join(out_dir, "server.log"))
+           f"runtime.intra_op_threads={args.threads}"] + [x for s in args.serve_set + list(extra_sets)
+                                                          for x in ("--set", s)]
+    srv = Server(cmd, os.path.join(out_dir, f"server{suffix}.log"))
     res = {"command": cmd, "source": source, "started_after_s": srv.started_after_s, "runs": []}
     try:
         try:
@@ -248,7 +252,8 @@ def run_serve(args, bodies, out_dir):
                                                ("route_c1", 1, "POST", "/v1/route", bodies),
                                                ("healthz_c32", 32, "GET", "/healthz", None),
                                                ("route_c32", 32, "POST", "/v1/route", bodies)):
-            res["runs"].append(run_loadgen(args, srv, name, clients, method, path, b, out_dir))
+            if healthz or not name.startswith("healthz"):
+                res["runs"].append(run_loadgen(args, srv, name + suffix, clients, method, path, b, out_dir))
     finally:
         res["exit_code"] = srv.stop()
     return res
@@ -258,8 +263,8 @@ def run_serve(args, bodies, out_dir):
 
 def table(res):
     rows = []
-    by = {r["config"]: r for ph in ("hf", "ort") for r in res.get(ph, {}).get("runs", [])}
-    sv = {r["config"]: r for r in res.get("serve", {}).get("runs", [])}
+    by = {r["config"]: r for ph in ("hf", "ort", "hf_bf16") for r in res.get(ph, {}).get("runs", [])}
+    sv = {r["config"]: r for ph in ("serve", "serve_bf16") for r in res.get(ph, {}).get("runs", [])}
 
     def add(system, timed, load, r, per="message"):
         if r is None:
@@ -277,12 +282,18 @@ def table(res):
     add("ONNX Runtime", "session.run, pre-tokenized, per call", "batch 32", by.get("ort_compute_b32"))
     add("ONNX Runtime + tokenizer", "fast tokenizer + session.run", "batch 1", by.get("ort_tok_b1"))
     add("ONNX Runtime + tokenizer", "fast tokenizer + session.run, per call", "batch 32", by.get("ort_tok_b32"))
+    if "serve_bf16" in res or "hf_bf16" in res:
+        add("triage-serve, bf16", "POST /v1/route over HTTP, end to end", "1 client", sv.get("route_c1_bf16"))
+        add("triage-serve, bf16", "POST /v1/route over HTTP, end to end", "32 clients", sv.get("route_c32_bf16"))
+        add("HF pipeline, bf16", "pipe(text): tokenize, forward, aggregate", "1 caller", by.get("hf_pipeline_b1_bf16"))
+        add("HF pipeline, bf16", "pipe(list of 32, batch_size=32), per call", "batch 32",
+            by.get("hf_pipeline_b32_bf16"))
     add("load generator check", "GET /healthz over HTTP", "1 client", sv.get("healthz_c1"))
     add("load generator check", "GET /healthz over HTTP", "32 clients", sv.get("healthz_c32"))
     head = ["| system | what is timed | load | p50 ms | p99 ms | messages/s | timed messages |",
             "|---|---|---|---:|---:|---:|---:|"]
     lines = head + rows
-    for name in ("route_c1", "route_c32"):
+    for name in ("route_c1", "route_c32", "route_c1_bf16", "route_c32_bf16"):
         r = sv.get(name)
         if r and "server_total_p50_ms" in r:
             parts = ", ".join(f"{k} {r.get(f'server_{k}_p50_ms', float('nan')):.2f}"
@@ -293,6 +304,12 @@ def table(res):
     if c1 and ortb1 and hf1:
         lines.append(f"\ntriage p50 / ORT compute p50 = {c1['p50_ms'] / ortb1['p50_ms']:.2f} (goal <= 1); "
                      f"HF pipeline p50 / triage p50 = {hf1['p50_ms'] / c1['p50_ms']:.2f} (goal >= 5)")
+    c1b, hf1b = sv.get("route_c1_bf16"), by.get("hf_pipeline_b1_bf16")
+    if c1b and ortb1 and hf1:
+        lines.append(f"triage bf16 p50 / ORT compute (fp32) p50 = {c1b['p50_ms'] / ortb1['p50_ms']:.2f}; "
+                     f"HF pipeline (fp32) p50 / triage bf16 p50 = {hf1['p50_ms'] / c1b['p50_ms']:.2f}"
+                     + (f"; HF pipeline (bf16) p50 / triage bf16 p50 = {hf1b['p50_ms'] / c1b['p50_ms']:.2f}"
+                        if hf1b else ""))
     return "\n".join(lines)
 
 
@@ -308,7 +325,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--warmup", type=float, default=3.0)
-    ap.add_argument("--only", default="hf,ort,serve")
+    ap.add_argument("--only", default="hf,ort,serve,serve_bf16,hf_bf16")
     ap.add_argument("--wait-calm", type=float, default=0.0,
                     help=f"wait up to this many seconds for the 1-minute load average to drop to {CALM_LOAD}")
     args = ap.parse_args()
@@ -374,8 +391,25 @@ def main():
             res["serve"] = run_serve(args, bodies, args.out)
             res["serve"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
                                  "other_processes_cores": meter.others_cores()})
+    if "serve_bf16" in phases and os.access(args.serve_bin, os.X_OK):
+        caps = subprocess.run([PY, "-c", "import torch, json; print(json.dumps(torch._C._cpu._get_cpu_capability()))"],
+                              capture_output=True, text=True).stdout
+        if not any(json.loads(caps or "{}").get(k) for k in ("avx512_bf16", "amx_bf16")):
+            res["serve_bf16"] = {"skipped": "this CPU has no native bf16 products (avx512_bf16 / amx_bf16)"}
+            log(res["serve_bf16"]["skipped"])
+        else:
+            la0, meter = loadavg(), CpuMeter()
+            res["serve_bf16"] = run_serve(args, bodies, args.out, extra_sets=["runtime.precision=bf16"],
+                                          suffix="_bf16", healthz=False)
+            res["serve_bf16"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
+                                      "other_processes_cores": meter.others_cores()})
+    if "hf_bf16" in phases:
+        la0, meter = loadavg(), CpuMeter()
+        runs = run_json_lines([PY, inproc, "hf", "--dtype", "bf16"] + common, env)
+        res["hf_bf16"] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
+                          "other_processes_cores": meter.others_cores()}
     res["loadavg_after"] = loadavg()
-    others = {ph: round(res[ph]["other_processes_cores"], 2) for ph in ("hf", "ort", "serve")
+    others = {ph: round(res[ph]["other_processes_cores"], 2) for ph in ("hf", "ort", "serve", "serve_bf16", "hf_bf16")
               if "other_processes_cores" in res.get(ph, {})}
     res["other_processes_cores"] = others
     # the benchmark itself keeps THREADS cores busy, so the load average after a phase

@@ -3,12 +3,12 @@
 process so that thread pools do not overlap. Prints one JSON object per configuration on
 stdout, one per line.
 
-  inproc.py hf       --model DIR --messages FILE --threads N [--seconds 20 --requests 1000]
+  inproc.py hf       --model DIR --messages FILE --threads N [--seconds 20 --requests 1000] [--dtype bf16]
   inproc.py ort      --onnx FILE --model DIR --messages FILE --threads N [...]
 
 hf:  transformers pipeline("token-classification", aggregation_strategy="first"), CPU,
      torch.set_num_threads(N): one message per call (1 caller), then lists of 32 messages
-     with batch_size=32.
+     with batch_size=32. --dtype bf16 loads the model in bfloat16 (configurations *_bf16).
 ort: onnxruntime InferenceSession (CPUExecutionProvider, intra_op N, inter_op 1,
      ORT_ENABLE_ALL, sequential): compute alone on pre-tokenized inputs at batch 1 and at
      batch 32 (one run per 32 messages, padded to the longest of them); then the same with
@@ -73,15 +73,19 @@ def run_hf(args, texts):
     import torch
     from transformers import pipeline
     torch.set_num_threads(args.threads)
-    pipe = pipeline("token-classification", model=args.model, aggregation_strategy="first", device="cpu")
+    bf16 = args.dtype == "bf16"
+    pipe = pipeline("token-classification", model=args.model, aggregation_strategy="first", device="cpu",
+                    **({"dtype": torch.bfloat16} if bf16 else {}))
+    sfx = "_bf16" if bf16 else ""
     sample = pipe(texts[0])
     print(f"hf: {texts[0]!r} -> {[(e['entity_group'], e['word']) for e in sample]}", file=sys.stderr)
     lat, n, wall = timed(lambda t: pipe(t), texts, 1, args.seconds, args.requests, args.warmup)
-    record("hf_pipeline_b1", lat, n, wall, 1, note="pipe(text), one message per call")
+    record("hf_pipeline_b1" + sfx, lat, n, wall, 1, note="pipe(text), one message per call" + (", bf16 model" if bf16 else ""))
     groups = batches(texts)
     lat, n, wall = timed(lambda g: pipe(g, batch_size=BATCH), groups, BATCH, args.seconds, args.requests,
                          args.warmup)
-    record("hf_pipeline_b32", lat, n, wall, BATCH, note=f"pipe(list of {BATCH}, batch_size={BATCH})")
+    record("hf_pipeline_b32" + sfx, lat, n, wall, BATCH,
+           note=f"pipe(list of {BATCH}, batch_size={BATCH})" + (", bf16 model" if bf16 else ""))
 
 
 def run_ort(args, texts):
@@ -126,6 +130,7 @@ def main():
     ap.add_argument("phase", choices=["hf", "ort"])
     ap.add_argument("--model", required=True)
     ap.add_argument("--onnx")
+    ap.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="hf: the pipeline's model dtype")
     ap.add_argument("--messages", required=True, help="JSON list of texts")
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--seconds", type=float, default=20.0)
