@@ -44,7 +44,9 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("run.threads", &run.threads, "intra-op threads; 0 = torch default");
   s.add("run.device", &run.device, "auto | cpu | cuda");
   s.choices("run.device", {"auto", "cpu", "cuda"});
-  s.add("run.precision", &run.precision, "auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16");
+  s.add("run.precision", &run.precision,
+        "auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16 (autocast; on the CPU only where it multiplies bf16 "
+        "natively: AVX512-BF16 or AMX)");
   s.choices("run.precision", {"auto", "fp32", "bf16"});
   s.add("run.eval_every", &run.eval_every, "optimizer steps between dev evaluations; 0 = each epoch");
   s.add("run.log_every", &run.log_every, "optimizer steps between log lines / metrics.jsonl records");

@@ -17,6 +17,7 @@
 
 #include "data/error.h"
 #include "data/log.h"
+#include "model/packed_cpu.h"
 #include "train/grad_sync.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
@@ -39,22 +40,23 @@ torch::Device resolve_device(const std::string& setting, int local_rank) {
 
 namespace {
 
-// bf16 autocast on CUDA for the forward pass.
+// bf16 autocast for the forward pass (CUDA, or the CPU where it multiplies bf16 natively).
 class Autocast {
  public:
-  explicit Autocast(bool on) : on_(on) {
+  Autocast(bool on, c10::DeviceType device) : on_(on), device_(device) {
     if (!on_) return;
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(device_, true);
+    at::autocast::set_autocast_dtype(device_, at::kBFloat16);
   }
   ~Autocast() {
     if (!on_) return;
-    at::autocast::set_autocast_enabled(at::kCUDA, false);
+    at::autocast::set_autocast_enabled(device_, false);
     at::autocast::clear_cache();
   }
 
  private:
   bool on_;
+  c10::DeviceType device_;
 };
 
 std::string fmt_duration(double s) {
@@ -332,9 +334,11 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   I.device = resolve_device(I.cfg.run.device, local_rank);
   if (I.world > 1 && comm->backend() == "gloo" && I.device.is_cuda())
     throw InputError("dist.backend: gloo runs on CPU here; use nccl (or auto) with run.device cuda, or run.device cpu");
-  I.bf16 = I.device.is_cuda() && I.cfg.run.precision != "fp32";
-  if (!I.device.is_cuda() && I.cfg.run.precision == "bf16")
-    throw InputError("run.precision: bf16 autocast needs a CUDA device; use fp32 on CPU");
+  // auto: bf16 on CUDA, fp32 on the CPU; bf16 on the CPU is opt-in where it is native.
+  I.bf16 = I.cfg.run.precision == "bf16" || (I.device.is_cuda() && I.cfg.run.precision == "auto");
+  if (I.bf16 && I.device.is_cpu() && !model::cpu_has_native_bf16())
+    throw InputError("run.precision: bf16 on the CPU needs native bf16 products (AVX512-BF16 or AMX), which this "
+                     "CPU lacks; use fp32 (or auto)");
   I.ck.model->to(I.device);
   I.ck.model->train();
   OptimizerSettings os{I.cfg.optim.lr, I.cfg.optim.weight_decay, I.cfg.optim.beta1, I.cfg.optim.beta2, I.cfg.optim.eps};
@@ -465,7 +469,7 @@ TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
         const double c = g[1] > 0 ? int_w[static_cast<size_t>(i)] / g[1] : 0.0;
         torch::Tensor loss;
         {
-          Autocast ac(I.bf16);
+          Autocast ac(I.bf16, I.device.type());
           auto ids = batch.input_ids.to(I.device), mask = batch.attention_mask.to(I.device);
           auto out = I.ck.model->forward(ids, mask);
           auto tok = compute_loss(out.token_logits, batch.labels.to(I.device), torch::Tensor(), torch::Tensor(), I.loss);

@@ -52,6 +52,9 @@ def main():
                     help="optimizer steps between the Trainer's loss records (kept in the JSON as log_history)")
     ap.add_argument("--no-dropout", action="store_true",
                     help="set every dropout rate to 0 (for step-by-step comparisons with triage)")
+    ap.add_argument("--output-dir", help="the Trainer's output directory (default runs/hf_train; nothing is saved)")
+    ap.add_argument("--bf16", action="store_true",
+                    help="bf16 autocast on the CPU too (triage's run.precision bf16)")
     ap.add_argument("--cuda", action="store_true",
                     help="train on the GPU with bf16 autocast (triage's run.precision auto on CUDA)")
     args = ap.parse_args()
@@ -125,7 +128,7 @@ def main():
 
     model = JointBert.from_pretrained(base, **({"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
                                               if args.no_dropout else {}))
-    out_dir = os.path.join(ROOT, "runs", "hf_train")
+    out_dir = args.output_dir or os.path.join(ROOT, "runs", "hf_train")
     import math
     total_steps = math.ceil(len(train) / args.batch_size) * math.ceil(args.epochs)
     warmup_steps = math.ceil(args.warmup_ratio * total_steps)  # triage's rounding
@@ -133,7 +136,7 @@ def main():
                               learning_rate=args.lr, num_train_epochs=args.epochs, weight_decay=0.01,
                               warmup_steps=warmup_steps, lr_scheduler_type="linear", max_grad_norm=1.0,
                               seed=args.seed, save_strategy="no", report_to=[], logging_steps=args.logging_steps,
-                              use_cpu=not args.cuda, bf16=args.cuda, dataloader_num_workers=0, disable_tqdm=True,
+                              use_cpu=not args.cuda, bf16=args.cuda or args.bf16, dataloader_num_workers=0, disable_tqdm=True,
                               remove_unused_columns=False,
                               **({"train_sampling_strategy": "group_by_length"} if args.group_by_length else {}))
     trainer = Trainer(model=model, args=targs, train_dataset=train, data_collator=collate)
@@ -171,7 +174,7 @@ def main():
     res = {"peer": "transformers Trainer", "data": args.data, "train_examples": len(train),
            "test_examples": len(test), "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
            "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
-           "device": "cuda (bf16 autocast)" if args.cuda else "cpu", "group_by_length": args.group_by_length,
+           "device": ("cuda" if args.cuda else "cpu") + (" (bf16 autocast)" if args.cuda or args.bf16 else ""), "group_by_length": args.group_by_length,
            "slot_f1": 100 * f1_score(gold_tags, pred_tags), "intent_accuracy": 100 * intent_ok / len(test),
            "frame_accuracy": 100 * frame_ok / len(test), "train_seconds": seconds,
            "train_tokens_per_s": tokens / seconds, "steps": steps_per_epoch * args.epochs,

@@ -74,7 +74,7 @@ def machine():
                 flags = line
     with open("/proc/meminfo") as f:
         mem_kb = int(f.readline().split()[1])
-    isa = [x for x in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f" {x}" in flags]
+    isa = [x for x in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16") if f" {x}" in flags]
     return {"cpu": name, "cores": os.cpu_count(), "mem_gib": round(mem_kb / 2**20, 1), "isa": isa,
             "kernel": platform.release()}
 
