@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
@@ -161,7 +164,23 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
 
 }  // namespace
 
+namespace {
+// glibc serves allocations above its mmap threshold (at most 32 MB) with fresh mappings and
+// unmaps them on free, so a large tensor allocated on every step is faulted in page by
+// page every step: the dense word-embedding gradient (47 MB for MiniLM's 30,522 x 384)
+// cost ~12k minor page faults per step. Serve large blocks from the heap and keep freed
+// memory there for the next step instead (SNIPS: 1.23M -> 0.25M faults over 80 steps,
+// 4-6% more tokens/s, peak RSS +16%; docs/benchmarks.md).
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+  keep_freed_memory();
   CLI::App app{"triage-train: fine-tune a BERT-family token classifier (+ intent) on support data"};
   std::vector<std::string> configs, sets;
   std::string resume;
