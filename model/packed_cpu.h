@@ -9,12 +9,14 @@
 // test holds it to 1e-5). Precision bf16: weights, activations and attention in bfloat16
 // (fp32 accumulation inside oneDNN's products; LayerNorm statistics in fp32), the output
 // cast back to fp32 for the heads. Only offered where the CPU multiplies bf16 natively
-// (AVX512-BF16 or AMX), where its products run 3-4x faster; differences from fp32 are of
-// bf16's rounding (~3 significant digits), measured in docs/benchmarks.md. Inference only: used when the module is in eval mode, gradients
-// are off and the input is on the CPU. The packed copies (the encoder layers' weights, about
-// 42 MB for MiniLM-L6) are checked against the parameters' version counters on every call:
-// once a parameter changes in place (an optimizer step, a load) the composite path runs
-// until pack_for_cpu_inference() is called again.
+// (AVX512-BF16 or AMX), where its products run about 3x faster; differences from fp32 are
+// bf16's rounding (~3 significant digits). Both measured in docs/benchmarks.md.
+//
+// Inference only: used when the module is in eval mode, gradients are off and the input is
+// on the CPU. The packed copies (the encoder layers' weights, about 42 MB for MiniLM-L6 in
+// fp32, half that in bf16) are checked against the parameters' version counters on every
+// call: once a parameter changes in place (an optimizer step, a load) the composite path
+// runs until pack_for_cpu_inference() is called again.
 #pragma once
 
 #include <atomic>

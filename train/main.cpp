@@ -162,9 +162,6 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   return 0;
 }
 
-}  // namespace
-
-namespace {
 // glibc serves allocations above its mmap threshold (at most 32 MB) with fresh mappings and
 // unmaps them on free, so a large tensor allocated on every step is faulted in page by
 // page every step: the dense word-embedding gradient (47 MB for MiniLM's 30,522 x 384)
@@ -177,6 +174,7 @@ void keep_freed_memory() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }
+
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -392,9 +392,7 @@ def main():
             res["serve"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
                                  "other_processes_cores": meter.others_cores()})
     if "serve_bf16" in phases and os.access(args.serve_bin, os.X_OK):
-        caps = subprocess.run([PY, "-c", "import torch, json; print(json.dumps(torch._C._cpu._get_cpu_capability()))"],
-                              capture_output=True, text=True).stdout
-        if not any(json.loads(caps or "{}").get(k) for k in ("avx512_bf16", "amx_bf16")):
+        if not {"avx512_bf16", "amx_bf16"} & set(res["machine"]["isa"]):
             res["serve_bf16"] = {"skipped": "this CPU has no native bf16 products (avx512_bf16 / amx_bf16)"}
             log(res["serve_bf16"]["skipped"])
         else:
