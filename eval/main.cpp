@@ -38,9 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
   app.add_option("--stride", stride, "sub-words shared by consecutive windows");
   app.add_option("--precision", precision,
-                 "encoder arithmetic on the CPU (with --model): fp32, or bf16 as triage-serve's runtime.precision "
-                 "(CPUs with native bf16 products)")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+                 "encoder arithmetic on the CPU (with --model), as triage-serve's runtime.precision: fp32, bf16 "
+                 "(CPUs with native bf16 products) or int8")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   app.add_option("--threads", threads, "intra-op threads (0 = torch default)");
   app.add_option("--json", json_out, "also write every number as JSON to this file (atomically)");
   app.add_option("--mode", mode, "entity chunking: seqeval default (lenient) or strict")

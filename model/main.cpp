@@ -2,7 +2,7 @@
 //   triage-model info    --model DIR
 //   triage-model tag     --model DIR [--aggregation first|average|max] TEXT...
 //   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
-//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch] [--precision fp32|bf16]
+//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch] [--precision fp32|bf16|int8]
 //                        [--text MESSAGE]   (Predictor::predict on MESSAGE instead: tokenize to decode)
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
 #include <algorithm>
@@ -209,8 +209,8 @@ int main(int argc, char** argv) {
   bench->add_option("--cpu-path", cpu_path, "packed (prepacked oneDNN weights, as triage-serve) | torch (composite ops)")
       ->check(CLI::IsMember({"packed", "torch"}));
   std::string precision = "fp32";
-  bench->add_option("--precision", precision, "fp32 | bf16 (packed path; CPUs with native bf16 products)")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+  bench->add_option("--precision", precision, "fp32 | bf16 (CPUs with native bf16 products) | int8 (packed path)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   std::string bench_text_arg;
   bench->add_option("--text", bench_text_arg, "time Predictor::predict on this message instead (tokenize to decode)");
   try {

@@ -3,7 +3,10 @@
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/cpu/Utils.h>
+#include <c10/util/Exception.h>
 #include <torch/torch.h>
+
+#include <mutex>
 
 #include "data/error.h"
 #include "model/encoder.h"
@@ -51,7 +54,41 @@ at::Tensor reorder(const at::Tensor& weight, c10::ScalarType dtype) {
   return stack.at(0).toTensor();
 }
 
+// torch 2.11 marks the fbgemm_* ops deprecated (TORCH_WARN_ONCE on first use). That note is for
+// Python users of torch.jit quantization; the ops are the ones quantize_dynamic's legacy path
+// runs, and we pin torch, so the note is dropped instead of reaching the server's log.
+class DropDeprecation : public c10::WarningHandler {
+ public:
+  explicit DropDeprecation(c10::WarningHandler* next) : next_(next) {}
+  void process(const c10::Warning& w) override {
+    if (w.msg().find("deprecated") == std::string::npos) next_->process(w);
+  }
+
+ private:
+  c10::WarningHandler* next_;
+};
+
 }  // namespace
+
+// The first call also spends the deprecation notes (once per process) under DropDeprecation.
+const std::string& int8_unavailable_reason() {
+  static const std::string why = []() -> std::string {
+    DropDeprecation drop(c10::WarningUtils::get_warning_handler());
+    c10::WarningUtils::WarningHandlerGuard guard(&drop);
+    try {
+      auto w = at::ones({4, 8});
+      auto [q, col_offsets, scale, zero_point] = at::fbgemm_linear_quantize_weight(w);
+      auto packed = at::fbgemm_pack_quantized_matrix(q);
+      (void)at::fbgemm_linear_int8_weight_fp32_activation(at::ones({2, 8}), q, packed, col_offsets, scale, zero_point,
+                                                           at::zeros({4}));
+    } catch (const std::exception& e) {
+      std::string m = e.what();
+      return "fbgemm's int8 products are unavailable (" + m.substr(0, m.find('\n')) + ")";
+    }
+    return "";
+  }();
+  return why;
+}
 
 bool cpu_has_native_bf16() {
   static const bool yes = [] {
@@ -68,14 +105,36 @@ bool cpu_has_native_bf16() {
 c10::ScalarType cpu_precision(const std::string& name) {
   if (name == "fp32") return at::kFloat;
   if (name == "bf16") return at::kBFloat16;
-  throw InputError("precision: expected fp32 or bf16, found '" + name + "'");
+  if (name == "int8") return at::kQInt8;
+  throw InputError("precision: expected fp32, bf16 or int8, found '" + name + "'");
 }
+
+Int8Linear::Int8Linear(const at::Tensor& weight, const at::Tensor& bias) {
+  if (!int8_unavailable_reason().empty()) throw Error(int8_unavailable_reason());
+  const auto w = weight.detach().to(at::kFloat).contiguous();
+  row_scale_ = w.abs().amax({1});
+  row_scale_.masked_fill_(row_scale_ == 0, 1.0);
+  auto [q, col_offsets, scale, zero_point] = at::fbgemm_linear_quantize_weight(w / row_scale_.unsqueeze(1));
+  packed_ = at::fbgemm_pack_quantized_matrix(q);
+  shape_ = at::zeros({1, 1}, at::kChar).expand({q.size(0), q.size(1)});
+  col_offsets_ = col_offsets;
+  scale_ = scale;
+  zero_point_ = zero_point;
+  bias_ = (bias.detach().to(at::kFloat) / row_scale_).contiguous();
+}
+
+at::Tensor Int8Linear::operator()(const at::Tensor& x) const {
+  return at::fbgemm_linear_int8_weight_fp32_activation(x, shape_, packed_, col_offsets_, scale_, zero_point_, bias_)
+      .mul_(row_scale_);
+}
+
 
 struct PackedCpuEncoder::Layer {
   at::Tensor qkv_w, qkv_b, out_w, out_b, inter_w, inter_b, down_w, down_b;
   at::Tensor ln1_w, ln1_b, ln2_w, ln2_b;
   double ln1_eps = 1e-12, ln2_eps = 1e-12;
   std::string act_attr, act_algorithm;  // oneDNN post-op of the intermediate product
+  std::optional<Int8Linear> qkv8, out8, inter8, down8;  // precision int8: these instead of *_w/*_b
 };
 
 std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone, std::string* why,
@@ -86,13 +145,15 @@ std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone
   };
   if (!ops().missing.empty()) return fail(ops().missing);
   if (backbone.layers.empty()) return fail("the model has no encoder layers");
-  if (dtype != at::kFloat && dtype != at::kBFloat16)
-    return fail(std::string("packing computes in float32 or bfloat16, not ") + c10::toString(dtype));
+  if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kQInt8)
+    return fail(std::string("packing computes in float32, bfloat16 or int8, not ") + c10::toString(dtype));
   if (dtype == at::kBFloat16 && !cpu_has_native_bf16())
     return fail("bf16 needs a CPU with native bf16 products (AVX512-BF16 or AMX); this one has neither");
+  if (dtype == at::kQInt8 && !int8_unavailable_reason().empty()) return fail(int8_unavailable_reason());
+  const bool int8 = dtype == at::kQInt8;
   std::unique_ptr<PackedCpuEncoder> p(new PackedCpuEncoder());
   p->dtype_ = dtype;
-  const auto cast = [&](const at::Tensor& t) { return t.detach().to(dtype); };
+  const auto cast = [&](const at::Tensor& t) { return t.detach().to(int8 ? at::kFloat : dtype); };
   p->heads_ = backbone.layers.front()->heads;
   p->head_dim_ = backbone.layers.front()->head_dim;
   torch::NoGradGuard no_grad;
@@ -119,14 +180,23 @@ std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone
       p->sources_.push_back(*t);
       p->versions_.push_back(t->_version());
     }
-    L->qkv_w = reorder(torch::cat({sa->query->weight, sa->key->weight, sa->value->weight}), dtype);
-    L->qkv_b = cast(torch::cat({sa->query->bias, sa->key->bias, sa->value->bias}));
-    L->out_w = reorder(ao->dense->weight, dtype);
-    L->out_b = cast(ao->dense->bias);
-    L->inter_w = reorder(inter->weight, dtype);
-    L->inter_b = cast(inter->bias);
-    L->down_w = reorder(out->dense->weight, dtype);
-    L->down_b = cast(out->dense->bias);
+    const auto qkv_w = torch::cat({sa->query->weight, sa->key->weight, sa->value->weight});
+    const auto qkv_b = torch::cat({sa->query->bias, sa->key->bias, sa->value->bias});
+    if (int8) {
+      L->qkv8 = Int8Linear(qkv_w, qkv_b);
+      L->out8 = Int8Linear(ao->dense->weight, ao->dense->bias);
+      L->inter8 = Int8Linear(inter->weight, inter->bias);
+      L->down8 = Int8Linear(out->dense->weight, out->dense->bias);
+    } else {
+      L->qkv_w = reorder(qkv_w, dtype);
+      L->qkv_b = cast(qkv_b);
+      L->out_w = reorder(ao->dense->weight, dtype);
+      L->out_b = cast(ao->dense->bias);
+      L->inter_w = reorder(inter->weight, dtype);
+      L->inter_b = cast(inter->bias);
+      L->down_w = reorder(out->dense->weight, dtype);
+      L->down_b = cast(out->dense->bias);
+    }
     L->ln1_w = cast(ao->LayerNorm->weight);
     L->ln1_b = cast(ao->LayerNorm->bias);
     L->ln1_eps = ao->LayerNorm->options.eps();
@@ -150,6 +220,18 @@ at::Tensor PackedCpuEncoder::forward(const at::Tensor& x_in, const at::Tensor& a
   const std::optional<at::Tensor> mask = attn_mask.defined() ? std::optional<at::Tensor>(attn_mask) : std::nullopt;
   const auto& o = ops();
   const c10::List<std::optional<c10::Scalar>> no_scalars;
+  if (dtype_ == at::kQInt8) {  // fbgemm int8 products, everything between them in fp32
+    at::Tensor x = x_in.reshape({b * s, hidden});
+    for (const auto& L : layers_) {
+      auto qkv = (*L->qkv8)(x).view({b, s, 3, heads_, head_dim_}).permute({2, 0, 3, 1, 4});
+      auto ctx = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask).transpose(1, 2).reshape({b * s, hidden});
+      auto h = at::layer_norm((*L->out8)(ctx).add_(x), {hidden}, L->ln1_w, L->ln1_b, L->ln1_eps);
+      auto inter = (*L->inter8)(h);
+      inter = L->act_attr == "relu" ? at::relu_(inter) : at::gelu_(inter, L->act_algorithm);
+      x = at::layer_norm((*L->down8)(inter).add_(h), {hidden}, L->ln2_w, L->ln2_b, L->ln2_eps);
+    }
+    return x.view({b, s, hidden});
+  }
   at::Tensor x = x_in.reshape({b * s, hidden}).to(dtype_);
   for (const auto& L : layers_) {
     // [b*s, 3h] -> q, k, v as [b, heads, s, d] views

@@ -10,18 +10,23 @@
 // (fp32 accumulation inside oneDNN's products; LayerNorm statistics in fp32), the output
 // cast back to fp32 for the heads. Only offered where the CPU multiplies bf16 natively
 // (AVX512-BF16 or AMX), where its products run about 3x faster; differences from fp32 are
-// bf16's rounding (~3 significant digits). Both measured in docs/benchmarks.md.
+// bf16's rounding (~3 significant digits). Precision int8: the four products per layer are
+// fbgemm's int8 products (Int8Linear below; VNNI where the CPU has it), everything between
+// them (attention, residual adds, LayerNorm, the activation) in fp32; about 2x faster than
+// fp32 at one message, and results move by 8-bit quantization (entity F1 within about half a
+// point on our test sets). All measured in docs/benchmarks.md.
 //
 // Inference only: used when the module is in eval mode, gradients are off and the input is
 // on the CPU. The packed copies (the encoder layers' weights, about 42 MB for MiniLM-L6 in
-// fp32, half that in bf16) are checked against the parameters' version counters on every
-// call: once a parameter changes in place (an optimizer step, a load) the composite path
-// runs until pack_for_cpu_inference() is called again.
+// fp32, half that in bf16, a quarter in int8) are checked against the parameters' version
+// counters on every call: once a parameter changes in place (an optimizer step, a load) the
+// composite path runs until pack_for_cpu_inference() is called again.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,15 +39,37 @@ struct BackboneImpl;
 
 // True where the CPU multiplies bf16 natively (AVX512-BF16 or AMX-BF16, as torch's cpuinfo reports).
 bool cpu_has_native_bf16();
-// "fp32" -> kFloat, "bf16" -> kBFloat16 (the packed path's precisions); anything else throws
-// InputError naming the value.
+// "fp32" -> kFloat, "bf16" -> kBFloat16, "int8" -> kQInt8 (the packed path's precisions);
+// anything else throws InputError naming the value.
 c10::ScalarType cpu_precision(const std::string& name);
+// Empty where fbgemm's int8 products run on this CPU and libtorch; else the reason.
+const std::string& int8_unavailable_reason();
+
+// y = x W^T + b with int8 weights, for precision int8. fbgemm's fast int8 product
+// (at::fbgemm_linear_int8_weight_fp32_activation) quantizes its weight per tensor, and one
+// scale for a whole matrix loses the rows with small weights. So each output row n is first
+// divided by its largest |w| (s_n), the equalized matrix quantized (asymmetric, 8 bits) and
+// packed once, and the product's output multiplied by s_n again: per-channel weight scales
+// for one multiply. The bias goes in as b_n / s_n, so s_n (W'x + b/s) = Wx + b. The
+// activation is quantized per call inside the op (per tensor, unsigned 8 bits from its own
+// min and max: with several messages in a batch, from all of them) and the result is fp32.
+class Int8Linear {
+ public:
+  Int8Linear(const at::Tensor& weight, const at::Tensor& bias);  // [out, in], [out]; any float dtype
+  at::Tensor operator()(const at::Tensor& x) const;               // x [rows, in] fp32 -> [rows, out] fp32
+
+ private:
+  at::Tensor shape_;  // [out, in]: the op reads only the weight's sizes; a broadcast scalar holds them
+  at::Tensor packed_, col_offsets_, bias_, row_scale_;
+  double scale_ = 1;
+  int64_t zero_point_ = 0;
+};
 
 class PackedCpuEncoder {
  public:
-  // The packed layers of `backbone` computing in `dtype` (kFloat or kBFloat16), or nullptr with
-  // the reason in *why: this libtorch has no oneDNN linear ops, or bf16 was asked on a CPU
-  // without native bf16 products.
+  // The packed layers of `backbone` computing in `dtype` (kFloat, kBFloat16, or kQInt8 for
+  // int8), or nullptr with the reason in *why: this libtorch has no oneDNN linear ops, bf16
+  // was asked on a CPU without native bf16 products, or int8 where fbgemm can't run.
   static std::unique_ptr<PackedCpuEncoder> build(BackboneImpl& backbone, std::string* why,
                                                  c10::ScalarType dtype = c10::ScalarType::Float);
   c10::ScalarType dtype() const { return dtype_; }

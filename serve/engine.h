@@ -28,7 +28,7 @@ struct SnapshotOptions {
   int64_t forward_tokens = 256;    // padded sub-words per forward inside a batch
   bool warm_up = true;
   bool packed_weights = true;  // CPU: model/packed_cpu.h
-  std::string precision = "fp32";  // packed path: fp32 | bf16 (an InputError where the CPU can't)
+  std::string precision = "fp32";  // packed path: fp32 | bf16 | int8 (an InputError where the CPU can't)
 };
 
 struct PrepareLimits {
@@ -62,7 +62,7 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   const ModelRef& ref() const { return ref_; }
   const std::string& dir() const { return dir_; }
   const std::string& architecture() const { return architecture_; }
-  // Encoder arithmetic ("fp32" or "bf16") and whether the prepacked CPU path serves it.
+  // Encoder arithmetic ("fp32", "bf16" or "int8") and whether the prepacked CPU path serves it.
   const std::string& precision() const { return precision_; }
   bool packed_weights() const { return packed_; }
   int64_t max_seq_len() const { return max_seq_len_; }

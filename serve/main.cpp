@@ -2,7 +2,7 @@
 // dynamic batching, Prometheus metrics, probes, hot reload and graceful drain.
 //   triage-serve --model DIR [--routing FILE] [--host H] [--port P] [--config FILE ...]
 //                [--set key=value ...] [--dump-config]
-// Every key is also read from TRIAGE_SERVE_<KEY> (docs/serve_contract.md). Prints
+// Every key is also read from TRIAGE_SERVE_<KEY> (docs/serving.md, "Configuration"). Prints
 // "triage-serve listening on http://HOST:PORT" once ready; logs go to stderr.
 // Signals: SIGTERM/SIGINT drain and exit (0 drained, 1 drain timeout), SIGHUP reloads.
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.

@@ -1,6 +1,6 @@
 // triage-serve's Prometheus metrics (prometheus-cpp registry, text format served on GET
 // /metrics by the HTTP layer; prometheus-cpp's own exposer is not used). Names, labels and
-// buckets are fixed here; docs/serve_contract.md lists them. Thread-safe.
+// buckets are fixed here; docs/serving.md ("Metrics") lists them. Thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Typed requests of triage-serve and the parser that builds them from a JSON body: the
 // HTTP layer's only contact with request JSON. Every failure is an ApiError carrying the
-// status and reason of docs/serve_contract.md's error table (bad_json, invalid_utf8,
+// status and reason of docs/serving.md's error table (bad_json, invalid_utf8,
 // missing_field, bad_field, text_too_long, too_many_texts, too_many_turns) and a message
 // naming the field. Torch-free (the fuzz target links it).
 #pragma once

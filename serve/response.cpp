@@ -8,7 +8,7 @@
 
 namespace triage::serve {
 
-// ordered_json: keys in the order docs/serve_contract.md shows them.
+// ordered_json: keys in the order docs/serving.md shows them.
 using json = nlohmann::ordered_json;
 
 double round4(double v) {

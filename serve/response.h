@@ -1,6 +1,6 @@
-// Typed answers of triage-serve and their JSON (docs/serve_contract.md): the results the
-// batching loop produces are turned into these structs on the HTTP thread, and only here
-// into JSON. Also the request log's masked entity summary. Torch-free.
+// Typed answers of triage-serve and their JSON (docs/serving.md, docs/openapi.yaml): the
+// results the batching loop produces are turned into these structs on the HTTP thread, and
+// only here into JSON. Also the request log's masked entity summary. Torch-free.
 #pragma once
 
 #include <cstdint>

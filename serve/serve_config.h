@@ -1,6 +1,6 @@
 // triage-serve's configuration: one struct, each field with its default and a one-line help
 // (registered in serve_config.cpp), layered defaults < YAML files < TRIAGE_SERVE_* environment
-// < --set and the convenience flags. docs/serve_contract.md lists every key. Torch-free.
+// < --set and the convenience flags. docs/serving.md lists every key. Torch-free.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,7 @@ struct ServeConfig {
   struct Runtime {
     int64_t intra_op_threads = 0;  // 0 = torch default
     bool packed_weights = true;    // prepacked oneDNN weights on the CPU (model/packed_cpu.h)
-    std::string precision = "fp32";  // encoder arithmetic of the packed path: fp32 | bf16
+    std::string precision = "fp32";  // encoder arithmetic of the packed path: fp32 | bf16 | int8
   } runtime;
   struct Limits {
     int64_t max_text_chars = 100000;  // code points per text or turn

@@ -343,6 +343,7 @@ TEST(PackedCpuBf16, CloseToFp32OrRefused) {
   auto& m = ck.model;
   EXPECT_EQ(cpu_precision("fp32"), torch::kFloat);
   EXPECT_EQ(cpu_precision("bf16"), torch::kBFloat16);
+  EXPECT_EQ(cpu_precision("int8"), torch::kQInt8);
   EXPECT_THROW(cpu_precision("fp16"), triage::InputError);
   std::string why;
   if (!cpu_has_native_bf16()) {
@@ -366,4 +367,61 @@ TEST(PackedCpuBf16, CloseToFp32OrRefused) {
   EXPECT_GT(hdiff, 1e-4);
   EXPECT_LE((got.token_logits - ref.token_logits).index({valid}).abs().max().item<double>(), 0.05);
   EXPECT_LE((got.intent_logits - ref.intent_logits).abs().max().item<double>(), 0.05);
+}
+
+// Int8Linear: per-row weight scales keep rows of very different magnitudes accurate. With one
+// scale per matrix (fbgemm's own quantization), the rows 1000x smaller than the largest would
+// round to a handful of levels and be off by tens of percent.
+TEST(Int8Linear, RowsOfEveryMagnitudeStayAccurate) {
+  if (!int8_unavailable_reason().empty()) {  // a CPU or libtorch without fbgemm: refused, with the reason
+    EXPECT_THROW(Int8Linear(torch::ones({2, 2}), torch::zeros({2})), triage::Error);
+    return;
+  }
+  torch::manual_seed(3);
+  const int64_t out = 48, in = 96;
+  auto row_mag = torch::logspace(-3, 0, out).unsqueeze(1);  // 1e-3 .. 1
+  auto w = torch::randn({out, in}) * row_mag;
+  auto b = torch::randn({out}) * row_mag.squeeze(1);
+  auto x = torch::randn({7, in});
+  torch::InferenceMode guard;
+  auto got = Int8Linear(w, b)(x);
+  auto ref = torch::addmm(b, x, w.t());
+  ASSERT_EQ(got.sizes(), ref.sizes());
+  // per output column: RMS error relative to the column's RMS product. Measured: at most
+  // 0.029 over the 48 columns; with one scale for the whole matrix, 1.2.
+  auto rel = (got - ref).pow(2).mean(0).sqrt() / (ref - b).pow(2).mean(0).sqrt();
+  EXPECT_LE(rel.max().item<double>(), 0.06) << rel;
+  EXPECT_GT((got - ref).abs().max().item<double>(), 0.0) << "bit-equal to fp32: the product was not int8";
+}
+
+// int8 packing: close to fp32 up to 8-bit quantization, on the packed path, fp32 out.
+TEST(PackedCpuInt8, CloseToFp32OrRefused) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "ck", tiny_config(), true);
+  auto ck = load_checkpoint(dir, weights_only());
+  auto& m = ck.model;
+  std::string why;
+  if (!int8_unavailable_reason().empty()) {
+    EXPECT_FALSE(m->pack_for_cpu_inference(&why, torch::kQInt8));
+    EXPECT_NE(why.find("int8"), std::string::npos) << why;
+    return;
+  }
+  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11}, {12, 13, 14, 0, 0, 0, 0}}, torch::kLong);
+  auto mask = ids.ne(0).to(torch::kLong);
+  torch::InferenceMode guard;
+  auto ref = m->forward(ids, mask);
+  ASSERT_TRUE(m->pack_for_cpu_inference(&why, torch::kQInt8)) << why;
+  EXPECT_EQ(m->backbone->packed->dtype(), torch::kQInt8);
+  const auto calls = m->backbone->packed->calls();
+  auto got = m->forward(ids, mask);
+  EXPECT_EQ(m->backbone->packed->calls(), calls + 1) << "forward() must take the packed path";
+  EXPECT_EQ(got.hidden.scalar_type(), torch::kFloat);
+  // Hidden states are LayerNorm outputs of order 1; 8-bit products through two layers keep
+  // them within 0.05 (measured 0.0099 on this model), and not equal to fp32.
+  auto valid = mask.to(torch::kBool);
+  const double hdiff = (got.hidden - ref.hidden).index({valid}).abs().max().item<double>();
+  EXPECT_LE(hdiff, 0.05);
+  EXPECT_GT(hdiff, 1e-4);
+  EXPECT_LE((got.token_logits - ref.token_logits).index({valid}).abs().max().item<double>(), 0.1);
+  EXPECT_LE((got.intent_logits - ref.intent_logits).abs().max().item<double>(), 0.1);
 }

@@ -193,6 +193,42 @@ TEST(Engine, Precision) {
   EXPECT_GT(max_diff, 0.0) << "identical scores: the bf16 snapshot did not compute in bf16";
 }
 
+// runtime.precision int8: answers as fp32 does up to 8-bit quantization of the products.
+TEST(Engine, PrecisionInt8) {
+  const auto dir = make_checkpoint("precision_int8", false);
+  auto fp32 = load(dir);
+  SnapshotOptions o;
+  o.dir = dir.string();
+  o.batch_max_size = 4;
+  o.batch_max_tokens = 64;
+  o.precision = "int8";
+  if (!model::int8_unavailable_reason().empty()) {
+    try {
+      ModelSnapshot::load(o);
+      FAIL() << "int8 must be refused where fbgemm's int8 products are unavailable";
+    } catch (const triage::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("runtime.precision: int8"), std::string::npos) << e.what();
+    }
+    return;
+  }
+  auto int8 = ModelSnapshot::load(o);
+  EXPECT_EQ(int8->precision(), "int8");
+  EXPECT_TRUE(int8->packed_weights());
+  PrepareLimits lim;
+  double max_diff = 0;
+  for (const std::string t : {"hello", "my order is a-123 please refund", "email jane"}) {
+    auto r1 = text_request(t), r2 = text_request(t);
+    auto a = fp32->prepare_route(r1, lim), b = int8->prepare_route(r2, lim);
+    run_alone(a);
+    run_alone(b);
+    auto ra = fp32->route_response(*a), rb = int8->route_response(*b);
+    ASSERT_TRUE(ra.intent && rb.intent);
+    EXPECT_NEAR(ra.intent->score, rb.intent->score, 0.03) << t;
+    max_diff = std::max(max_diff, static_cast<double>(std::abs(ra.intent->score - rb.intent->score)));
+  }
+  EXPECT_GT(max_diff, 0.0) << "identical scores: the int8 snapshot did not compute in int8";
+}
+
 // Turns: offsets are code points into each turn's text, the speaker prefix is no entity.
 TEST(Engine, TurnOffsets) {
   auto s = load(make_checkpoint("biased", true));

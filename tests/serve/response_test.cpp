@@ -1,4 +1,4 @@
-// Shape of the answers' JSON (docs/serve_contract.md) and the request log's masking.
+// Shape of the answers' JSON (docs/serving.md, docs/openapi.yaml) and the request log's masking.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Graceful shutdown on loopback (docs/serve_contract.md, "Shutdown"): SIGTERM while 8
+"""Graceful shutdown on loopback (docs/serving.md, "Shutdown"): SIGTERM while 8
 slow requests are in flight. Asserts: /readyz answers 503 {"status": "draining"} within 0.5 s
 of the signal (the time the signal thread needs to run on a busy machine) and from then on
 until the process exits, new /v1/route requests get 503 draining, every in-flight request completes

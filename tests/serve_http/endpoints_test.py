@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""triage-serve happy path on loopback (docs/serve_contract.md): /v1/route with text and with
+"""triage-serve happy path on loopback (docs/serving.md, docs/openapi.yaml): /v1/route with text and with
 turns (entity offsets are code points: text[start:end] == entity text, non-ASCII included),
 /v1/tag (results in request order, equal to /v1/route's for the same text), /healthz,
 /readyz, /metrics (every contract metric name), /v1/info, X-Request-Id echo, the routing

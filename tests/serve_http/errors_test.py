@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""triage-serve error answers on loopback (docs/serve_contract.md, "Errors"): 413
+"""triage-serve error answers on loopback (docs/serving.md, "Endpoints and errors"): 413
 body_too_large, 400 bad_json / invalid_utf8 (raw bytes) / missing_field / bad_field, 422
 text_too_long (code points and sub-words, limits.truncate=false) / too_many_texts /
 too_many_turns, the limits.truncate=true path (200, truncated: true, offsets still right),

@@ -3,7 +3,8 @@
 Run through scripts/bench/serve/run.sh, which builds triage-serve and the load generator.
 
   bench.py --model DIR --threads N --serve-bin BIN --loadgen BIN --out DIR
-           [--seconds 20] [--requests 1000] [--only hf,ort,serve,serve_bf16,hf_bf16] [--wait-calm S]
+           [--seconds 20] [--requests 1000] [--only hf,ort,serve,serve_bf16,hf_bf16,serve_int8,hf_int8,ort_int8]
+           [--wait-calm S]
 
 Same messages for every system: the customer turns of runs/quickstart/corpus/test.jsonl
 (--corpus), in file order. Phases, one after another on this machine:
@@ -14,6 +15,9 @@ Same messages for every system: the customer turns of runs/quickstart/corpus/tes
   serve_bf16  the same server with runtime.precision=bf16 (POST /v1/route at 1 and 32 clients;
          skipped with a note on CPUs without native bf16 products)
   hf_bf16  the transformers pipeline with the model in bfloat16
+  serve_int8  the server with runtime.precision=int8 (1 and 32 clients)
+  hf_int8  the pipeline with its encoder's Linear layers quantized by torch.ao quantize_dynamic
+  ort_int8  ONNX Runtime on the exported model quantized by onnxruntime's quantize_dynamic
 Writes OUT/results.json and OUT/results.md; prints the table.
 """
 import argparse
@@ -261,55 +265,66 @@ def run_serve(args, bodies, out_dir, extra_sets=(), suffix="", healthz=True):
 
 # --- report --------------------------------------------------------------------------
 
+PRECISIONS = (("", "fp32"), ("_bf16", "bf16"), ("_int8", "int8"))
+
+
 def table(res):
     rows = []
-    by = {r["config"]: r for ph in ("hf", "ort", "hf_bf16") for r in res.get(ph, {}).get("runs", [])}
-    sv = {r["config"]: r for ph in ("serve", "serve_bf16") for r in res.get(ph, {}).get("runs", [])}
+    by = {r["config"]: r for ph in ("hf", "ort", "hf_bf16", "hf_int8", "ort_int8")
+          for r in res.get(ph, {}).get("runs", [])}
+    sv = {r["config"]: r for ph in ("serve", "serve_bf16", "serve_int8") for r in res.get(ph, {}).get("runs", [])}
 
     def add(system, timed, load, r, per="message"):
         if r is None:
-            rows.append(f"| {system} | {timed} | {load} | n/a | n/a | n/a | - |")
             return
         rate = r.get("msgs_per_s", r.get("req_per_s"))
         n = r.get("messages", r.get("requests"))
         rows.append(f"| {system} | {timed} | {load} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {rate:,.1f} | {n:,} |")
 
-    add("triage-serve", "POST /v1/route over HTTP, end to end", "1 client", sv.get("route_c1"))
-    add("triage-serve", "POST /v1/route over HTTP, end to end", "32 clients", sv.get("route_c32"))
-    add("HF pipeline", "pipe(text): tokenize, forward, aggregate", "1 caller", by.get("hf_pipeline_b1"))
-    add("HF pipeline", "pipe(list of 32, batch_size=32), per call", "batch 32", by.get("hf_pipeline_b32"))
-    add("ONNX Runtime", "session.run, pre-tokenized", "batch 1", by.get("ort_compute_b1"))
-    add("ONNX Runtime", "session.run, pre-tokenized, per call", "batch 32", by.get("ort_compute_b32"))
-    add("ONNX Runtime + tokenizer", "fast tokenizer + session.run", "batch 1", by.get("ort_tok_b1"))
-    add("ONNX Runtime + tokenizer", "fast tokenizer + session.run, per call", "batch 32", by.get("ort_tok_b32"))
-    if "serve_bf16" in res or "hf_bf16" in res:
-        add("triage-serve, bf16", "POST /v1/route over HTTP, end to end", "1 client", sv.get("route_c1_bf16"))
-        add("triage-serve, bf16", "POST /v1/route over HTTP, end to end", "32 clients", sv.get("route_c32_bf16"))
-        add("HF pipeline, bf16", "pipe(text): tokenize, forward, aggregate", "1 caller", by.get("hf_pipeline_b1_bf16"))
-        add("HF pipeline, bf16", "pipe(list of 32, batch_size=32), per call", "batch 32",
-            by.get("hf_pipeline_b32_bf16"))
+    for sfx, prec in PRECISIONS:
+        add(f"triage-serve, {prec}", "POST /v1/route over HTTP, end to end", "1 client", sv.get("route_c1" + sfx))
+        add(f"triage-serve, {prec}", "POST /v1/route over HTTP, end to end", "32 clients", sv.get("route_c32" + sfx))
+        add(f"HF pipeline, {prec}", "pipe(text): tokenize, forward, aggregate", "1 caller",
+            by.get("hf_pipeline_b1" + sfx))
+        add(f"HF pipeline, {prec}", "pipe(list of 32, batch_size=32), per call", "batch 32",
+            by.get("hf_pipeline_b32" + sfx))
+        add(f"ONNX Runtime, {prec}", "session.run, pre-tokenized", "batch 1", by.get("ort_compute_b1" + sfx))
+        add(f"ONNX Runtime, {prec}", "session.run, pre-tokenized, per call", "batch 32", by.get("ort_compute_b32" + sfx))
+        add(f"ONNX Runtime + tokenizer, {prec}", "fast tokenizer + session.run", "batch 1", by.get("ort_tok_b1" + sfx))
+        add(f"ONNX Runtime + tokenizer, {prec}", "fast tokenizer + session.run, per call", "batch 32",
+            by.get("ort_tok_b32" + sfx))
     add("load generator check", "GET /healthz over HTTP", "1 client", sv.get("healthz_c1"))
     add("load generator check", "GET /healthz over HTTP", "32 clients", sv.get("healthz_c32"))
     head = ["| system | what is timed | load | p50 ms | p99 ms | messages/s | timed messages |",
             "|---|---|---|---:|---:|---:|---:|"]
     lines = head + rows
-    for name in ("route_c1", "route_c32", "route_c1_bf16", "route_c32_bf16"):
-        r = sv.get(name)
-        if r and "server_total_p50_ms" in r:
-            parts = ", ".join(f"{k} {r.get(f'server_{k}_p50_ms', float('nan')):.2f}"
-                              for k in ("tokenize", "queue", "inference", "total"))
-            mb = f"; mean batch {r['mean_batch_size']:.1f}" if "mean_batch_size" in r else ""
-            lines.append(f"\n{name}: server timing_ms p50: {parts}{mb}")
-    c1, ortb1, hf1 = sv.get("route_c1"), by.get("ort_compute_b1"), by.get("hf_pipeline_b1")
-    if c1 and ortb1 and hf1:
-        lines.append(f"\ntriage p50 / ORT compute p50 = {c1['p50_ms'] / ortb1['p50_ms']:.2f} (goal <= 1); "
-                     f"HF pipeline p50 / triage p50 = {hf1['p50_ms'] / c1['p50_ms']:.2f} (goal >= 5)")
-    c1b, hf1b = sv.get("route_c1_bf16"), by.get("hf_pipeline_b1_bf16")
-    if c1b and ortb1 and hf1:
-        lines.append(f"triage bf16 p50 / ORT compute (fp32) p50 = {c1b['p50_ms'] / ortb1['p50_ms']:.2f}; "
-                     f"HF pipeline (fp32) p50 / triage bf16 p50 = {hf1['p50_ms'] / c1b['p50_ms']:.2f}"
-                     + (f"; HF pipeline (bf16) p50 / triage bf16 p50 = {hf1b['p50_ms'] / c1b['p50_ms']:.2f}"
-                        if hf1b else ""))
+    for sfx, _ in PRECISIONS:
+        for name in ("route_c1" + sfx, "route_c32" + sfx):
+            r = sv.get(name)
+            if r and "server_total_p50_ms" in r:
+                parts = ", ".join(f"{k} {r.get(f'server_{k}_p50_ms', float('nan')):.2f}"
+                                  for k in ("tokenize", "queue", "inference", "total"))
+                mb = f"; mean batch {r['mean_batch_size']:.1f}" if "mean_batch_size" in r else ""
+                lines.append(f"\n{name}: server timing_ms p50: {parts}{mb}")
+    ortb1, hf1 = by.get("ort_compute_b1"), by.get("hf_pipeline_b1")
+    for sfx, prec in PRECISIONS:
+        c1 = sv.get("route_c1" + sfx)
+        if not c1:
+            continue
+        goal = not sfx
+        parts = []
+        for ref, what in ((ortb1, "ORT compute (fp32)"), (by.get("ort_compute_b1" + sfx) if sfx else None,
+                                                         f"ORT compute ({prec})")):
+            if ref:
+                parts.append(f"triage {prec} p50 / {what} p50 = {c1['p50_ms'] / ref['p50_ms']:.2f}"
+                             + (" (goal <= 1)" if goal else ""))
+        for ref, what in ((hf1, "HF pipeline (fp32)"), (by.get("hf_pipeline_b1" + sfx) if sfx else None,
+                                                        f"HF pipeline ({prec})")):
+            if ref:
+                parts.append(f"{what} p50 / triage {prec} p50 = {ref['p50_ms'] / c1['p50_ms']:.2f}"
+                             + (" (goal >= 5)" if goal else ""))
+        if parts:
+            lines.append(("\n" if goal else "") + "; ".join(parts))
     return "\n".join(lines)
 
 
@@ -325,7 +340,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--warmup", type=float, default=3.0)
-    ap.add_argument("--only", default="hf,ort,serve,serve_bf16,hf_bf16")
+    ap.add_argument("--only", default="hf,ort,serve,serve_bf16,hf_bf16,serve_int8,hf_int8,ort_int8")
     ap.add_argument("--wait-calm", type=float, default=0.0,
                     help=f"wait up to this many seconds for the 1-minute load average to drop to {CALM_LOAD}")
     args = ap.parse_args()
@@ -371,17 +386,22 @@ def main():
         runs = run_json_lines([PY, inproc, "hf"] + common, env)
         res["hf"] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
                      "other_processes_cores": meter.others_cores()}
-    if "ort" in phases:
+    if "ort" in phases or "ort_int8" in phases:
         onnx_path = os.path.join(args.out, "model.onnx")
-        exp = run_json_lines([PY, os.path.join(HERE, "export_onnx.py"), args.model, onnx_path, "--messages", msg_file])
-        la0, meter = loadavg(), CpuMeter()
-        runs = run_json_lines([PY, inproc, "ort", "--onnx", onnx_path] + common, env)
-        res["ort"] = {"export": exp[-1], "runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
-                      "other_processes_cores": meter.others_cores(),
-                      "session": {"intra_op_num_threads": args.threads, "inter_op_num_threads": 1,
-                                  "execution_mode": "ORT_SEQUENTIAL", "graph_optimization_level": "ORT_ENABLE_ALL",
-                                  "providers": ["CPUExecutionProvider"]}}
-        os.remove(onnx_path)  # 90 MB, rebuilt in 15 s
+        int8_path = os.path.join(args.out, "model.int8.onnx")
+        exp = run_json_lines([PY, os.path.join(HERE, "export_onnx.py"), args.model, onnx_path, "--messages", msg_file]
+                             + (["--int8", int8_path] if "ort_int8" in phases else []))
+        session = {"intra_op_num_threads": args.threads, "inter_op_num_threads": 1, "execution_mode": "ORT_SEQUENTIAL",
+                   "graph_optimization_level": "ORT_ENABLE_ALL", "providers": ["CPUExecutionProvider"]}
+        for ph, path, extra in (("ort", onnx_path, []), ("ort_int8", int8_path, ["--dtype", "int8"])):
+            if ph in phases:
+                la0, meter = loadavg(), CpuMeter()
+                runs = run_json_lines([PY, inproc, "ort", "--onnx", path] + extra + common, env)
+                res[ph] = {"export": exp[-1], "runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
+                           "other_processes_cores": meter.others_cores(), "session": session}
+        for path in (onnx_path, int8_path):  # 90 MB, rebuilt in 15 s
+            if os.path.exists(path):
+                os.remove(path)
     if "serve" in phases:
         if not os.access(args.serve_bin, os.X_OK):
             res["serve"] = {"error": f"{args.serve_bin} not built"}
@@ -391,23 +411,25 @@ def main():
             res["serve"] = run_serve(args, bodies, args.out)
             res["serve"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
                                  "other_processes_cores": meter.others_cores()})
-    if "serve_bf16" in phases and os.access(args.serve_bin, os.X_OK):
-        if not {"avx512_bf16", "amx_bf16"} & set(res["machine"]["isa"]):
-            res["serve_bf16"] = {"skipped": "this CPU has no native bf16 products (avx512_bf16 / amx_bf16)"}
-            log(res["serve_bf16"]["skipped"])
-        else:
+    for sfx, prec in PRECISIONS[1:]:
+        if "serve" + sfx in phases and os.access(args.serve_bin, os.X_OK):
+            if prec == "bf16" and not {"avx512_bf16", "amx_bf16"} & set(res["machine"]["isa"]):
+                res["serve" + sfx] = {"skipped": "this CPU has no native bf16 products (avx512_bf16 / amx_bf16)"}
+                log(res["serve" + sfx]["skipped"])
+            else:
+                la0, meter = loadavg(), CpuMeter()
+                res["serve" + sfx] = run_serve(args, bodies, args.out, extra_sets=[f"runtime.precision={prec}"],
+                                               suffix=sfx, healthz=False)
+                res["serve" + sfx].update({"loadavg_before": la0, "loadavg_after": loadavg(),
+                                           "other_processes_cores": meter.others_cores()})
+        if "hf" + sfx in phases:
             la0, meter = loadavg(), CpuMeter()
-            res["serve_bf16"] = run_serve(args, bodies, args.out, extra_sets=["runtime.precision=bf16"],
-                                          suffix="_bf16", healthz=False)
-            res["serve_bf16"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
-                                      "other_processes_cores": meter.others_cores()})
-    if "hf_bf16" in phases:
-        la0, meter = loadavg(), CpuMeter()
-        runs = run_json_lines([PY, inproc, "hf", "--dtype", "bf16"] + common, env)
-        res["hf_bf16"] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
-                          "other_processes_cores": meter.others_cores()}
+            runs = run_json_lines([PY, inproc, "hf", "--dtype", prec] + common, env)
+            res["hf" + sfx] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
+                               "other_processes_cores": meter.others_cores()}
     res["loadavg_after"] = loadavg()
-    others = {ph: round(res[ph]["other_processes_cores"], 2) for ph in ("hf", "ort", "serve", "serve_bf16", "hf_bf16")
+    others = {ph: round(res[ph]["other_processes_cores"], 2)
+              for ph in ("hf", "ort", "serve", "serve_bf16", "hf_bf16", "serve_int8", "hf_int8", "ort_int8")
               if "other_processes_cores" in res.get(ph, {})}
     res["other_processes_cores"] = others
     # the benchmark itself keeps THREADS cores busy, so the load average after a phase

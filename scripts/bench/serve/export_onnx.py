@@ -3,12 +3,14 @@
 `intent_classifier.*`) to ONNX for the serving benchmark, and checks that ONNX Runtime's
 outputs match torch's within --atol on a padded batch of messages.
 
-  export_onnx.py MODEL_DIR OUT.onnx [--opset 18] [--messages FILE] [--atol 1e-4]
+  export_onnx.py MODEL_DIR OUT.onnx [--opset 18] [--messages FILE] [--atol 1e-4] [--int8 OUT_INT8.onnx]
 
 Graph: inputs input_ids, attention_mask ([batch, seq] int64, both axes dynamic); outputs
 logits [batch, seq, tags] and intent_logits [batch, intents] (intent head on the first
 token's final hidden state, as triage computes it; docs/architecture.md). Prints one JSON
-line: exporter, opset, the parity figures.
+line: exporter, opset, the parity figures. --int8 also writes a copy quantized with
+onnxruntime.quantization.quantize_dynamic (int8 weights, activations quantized per call;
+the library's defaults) and reports its largest difference from torch (not checked).
 """
 import argparse
 import json
@@ -55,6 +57,7 @@ def main():
     ap.add_argument("--opset", type=int, default=18)
     ap.add_argument("--messages", help="JSON list of texts for the parity batch (default: three built-in)")
     ap.add_argument("--atol", type=float, default=1e-4)
+    ap.add_argument("--int8", help="also write this dynamically quantized copy")
     args = ap.parse_args()
 
     import onnxruntime as ort
@@ -95,6 +98,16 @@ def main():
            "onnx_file": args.out, "parity_batch": list(ids.shape), "max_abs_diff_token_logits": d_tok,
            "max_abs_diff_intent_logits": d_int, "max_abs_diff_batch1": d1, "atol": args.atol,
            "parity_ok": max(d_tok, d_int, d1) <= args.atol}
+    if args.int8:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        quantize_dynamic(args.out, args.int8 + ".tmp", weight_type=QuantType.QInt8)
+        os.replace(args.int8 + ".tmp", args.int8)
+        q = ort.InferenceSession(args.int8, providers=["CPUExecutionProvider"])
+        ql, qi = q.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})
+        out.update({"int8_file": args.int8, "quantizer": "onnxruntime.quantization.quantize_dynamic(QInt8)",
+                    "int8_max_abs_diff_token_logits": float(np.abs(ql - ref_logits.numpy())[real].max()),
+                    "int8_token_argmax_agreement": float((ql.argmax(-1) == ref_logits.numpy().argmax(-1))[real].mean()),
+                    "int8_max_abs_diff_intent_logits": float(np.abs(qi - ref_intent.numpy()).max())})
     print(json.dumps(out))
     if not out["parity_ok"]:
         print(f"export_onnx.py: ORT differs from torch by more than {args.atol}", file=sys.stderr)

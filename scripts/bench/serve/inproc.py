@@ -3,16 +3,19 @@
 process so that thread pools do not overlap. Prints one JSON object per configuration on
 stdout, one per line.
 
-  inproc.py hf       --model DIR --messages FILE --threads N [--seconds 20 --requests 1000] [--dtype bf16]
-  inproc.py ort      --onnx FILE --model DIR --messages FILE --threads N [...]
+  inproc.py hf       --model DIR --messages FILE --threads N [--seconds 20 --requests 1000] [--dtype bf16|int8]
+  inproc.py ort      --onnx FILE --model DIR --messages FILE --threads N [...] [--dtype int8]
 
 hf:  transformers pipeline("token-classification", aggregation_strategy="first"), CPU,
      torch.set_num_threads(N): one message per call (1 caller), then lists of 32 messages
-     with batch_size=32. --dtype bf16 loads the model in bfloat16 (configurations *_bf16).
+     with batch_size=32. --dtype bf16 loads the model in bfloat16 (configurations *_bf16);
+     --dtype int8 quantizes the encoder's Linear layers with torch.ao's quantize_dynamic
+     (int8 weights, activations quantized per call; configurations *_int8).
 ort: onnxruntime InferenceSession (CPUExecutionProvider, intra_op N, inter_op 1,
      ORT_ENABLE_ALL, sequential): compute alone on pre-tokenized inputs at batch 1 and at
      batch 32 (one run per 32 messages, padded to the longest of them); then the same with
-     the fast tokenizer's call inside the timed region.
+     the fast tokenizer's call inside the timed region. --dtype int8 only renames the
+     configurations (*_int8): pass the model from export_onnx.py --int8.
 """
 import argparse
 import json
@@ -76,16 +79,21 @@ def run_hf(args, texts):
     bf16 = args.dtype == "bf16"
     pipe = pipeline("token-classification", model=args.model, aggregation_strategy="first", device="cpu",
                     **({"dtype": torch.bfloat16} if bf16 else {}))
-    sfx = "_bf16" if bf16 else ""
+    if args.dtype == "int8":  # torch's dynamic quantization of the encoder's Linear layers, as triage's int8
+        from torch import nn
+        torch.ao.quantization.quantize_dynamic(pipe.model.base_model.encoder, {nn.Linear}, dtype=torch.qint8,
+                                               inplace=True)
+    sfx = "" if args.dtype == "fp32" else "_" + args.dtype
+    what = {"fp32": "", "bf16": ", bf16 model", "int8": ", encoder Linear layers dynamically quantized to int8"}[args.dtype]
     sample = pipe(texts[0])
     print(f"hf: {texts[0]!r} -> {[(e['entity_group'], e['word']) for e in sample]}", file=sys.stderr)
     lat, n, wall = timed(lambda t: pipe(t), texts, 1, args.seconds, args.requests, args.warmup)
-    record("hf_pipeline_b1" + sfx, lat, n, wall, 1, note="pipe(text), one message per call" + (", bf16 model" if bf16 else ""))
+    record("hf_pipeline_b1" + sfx, lat, n, wall, 1, note="pipe(text), one message per call" + what)
     groups = batches(texts)
     lat, n, wall = timed(lambda g: pipe(g, batch_size=BATCH), groups, BATCH, args.seconds, args.requests,
                          args.warmup)
     record("hf_pipeline_b32" + sfx, lat, n, wall, BATCH,
-           note=f"pipe(list of {BATCH}, batch_size={BATCH})" + (", bf16 model" if bf16 else ""))
+           note=f"pipe(list of {BATCH}, batch_size={BATCH})" + what)
 
 
 def run_ort(args, texts):
@@ -112,17 +120,18 @@ def run_ort(args, texts):
     print(f"ort: {len(texts)} messages, sub-words per message mean {np.mean(sub):.1f} max {max(sub)}; "
           f"batch-{BATCH} groups padded to {pad_cols:.1f} on average", file=sys.stderr)
 
+    sfx = "" if args.dtype == "fp32" else "_" + args.dtype
     lat, n, wall = timed(lambda f: sess.run(None, f), singles, 1, args.seconds, args.requests, args.warmup)
-    record("ort_compute_b1", lat, n, wall, 1, note="session.run on pre-tokenized [1, len] inputs")
+    record("ort_compute_b1" + sfx, lat, n, wall, 1, note="session.run on pre-tokenized [1, len] inputs")
     lat, n, wall = timed(lambda f: sess.run(None, f), padded, BATCH, args.seconds, args.requests, args.warmup)
-    record("ort_compute_b32", lat, n, wall, BATCH, note=f"one session.run per {BATCH} messages, padded to the longest",
+    record("ort_compute_b32" + sfx, lat, n, wall, BATCH, note=f"one session.run per {BATCH} messages, padded to the longest",
            mean_padded_len=pad_cols)
     lat, n, wall = timed(lambda t: sess.run(None, feed(tok(t, return_tensors="np"))), texts, 1, args.seconds,
                          args.requests, args.warmup)
-    record("ort_tok_b1", lat, n, wall, 1, note="fast tokenizer + session.run, one message per call")
+    record("ort_tok_b1" + sfx, lat, n, wall, 1, note="fast tokenizer + session.run, one message per call")
     lat, n, wall = timed(lambda g: sess.run(None, feed(tok(g, padding=True, return_tensors="np"))), groups, BATCH,
                          args.seconds, args.requests, args.warmup)
-    record("ort_tok_b32", lat, n, wall, BATCH, note=f"fast tokenizer on {BATCH} messages (padding=True) + one session.run")
+    record("ort_tok_b32" + sfx, lat, n, wall, BATCH, note=f"fast tokenizer on {BATCH} messages (padding=True) + one session.run")
 
 
 def main():
@@ -130,7 +139,9 @@ def main():
     ap.add_argument("phase", choices=["hf", "ort"])
     ap.add_argument("--model", required=True)
     ap.add_argument("--onnx")
-    ap.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="hf: the pipeline's model dtype")
+    ap.add_argument("--dtype", choices=["fp32", "bf16", "int8"], default="fp32",
+                    help="hf: the pipeline's model dtype (int8: torch.ao quantize_dynamic on the encoder); "
+                         "ort: int8 names the configurations of a dynamically quantized model (--onnx)")
     ap.add_argument("--messages", required=True, help="JSON list of texts")
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--seconds", type=float, default=20.0)

@@ -5,9 +5,9 @@
 #   scripts/bench/serve/run.sh [MODEL_DIR (runs/quickstart/model/best)] [THREADS (nproc)]
 # Environment: BUILD_DIR (build-bench; triage-serve is built there, never in build/),
 # SERVE_BIN (a prebuilt server instead), OUT (runs/bench-serve/<date>), BENCH_SECONDS (20)
-# and BENCH_REQUESTS (1000): each configuration runs until both are reached; ONLY
-# (hf,ort,serve,serve_bf16,hf_bf16), WAIT_CALM (seconds to wait for load average <= 1.5 first, 0),
-# SERVE_SET ("key=value ..." extra server settings). Results: OUT/results.{json,md}.
+# and BENCH_REQUESTS (1000): each configuration runs until both are reached; ONLY (phases,
+# hf,ort,serve,serve_bf16,hf_bf16,serve_int8,hf_int8,ort_int8), WAIT_CALM (seconds to wait
+# for load average <= 1.5 first, 0), SERVE_SET ("key=value ..." extra server settings). Results: OUT/results.{json,md}.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 here=$root/scripts/bench/serve
@@ -15,7 +15,7 @@ model=${1:-$root/runs/quickstart/model/best}
 threads=${2:-$(nproc)}
 build_dir=${BUILD_DIR:-$root/build-bench}
 out=${OUT:-$root/runs/bench-serve/$(date +%Y%m%d-%H%M%S)}
-only=${ONLY:-hf,ort,serve,serve_bf16,hf_bf16}
+only=${ONLY:-hf,ort,serve,serve_bf16,hf_bf16,serve_int8,hf_int8,ort_int8}
 py=$root/.venv/bin/python
 
 [ -f "$model/config.json" ] || { echo "run.sh: $model is not a checkpoint directory (no config.json); run scripts/quickstart.sh first" >&2; exit 2; }
@@ -25,7 +25,7 @@ py=$root/.venv/bin/python
   { echo "run.sh: onnxruntime/onnxscript missing in .venv; run scripts/setup.sh --no-build (requirements-dev.txt)" >&2; exit 2; }
 
 serve_bin=${SERVE_BIN:-}
-if [[ ",$only," == *",serve,"* || ",$only," == *",serve_bf16,"* ]]; then
+if [[ ",$only," == *",serve"* ]]; then
   if [ -z "$serve_bin" ]; then
     BUILD_DIR=$build_dir "$root/scripts/build.sh" --target triage-serve
     serve_bin=$build_dir/bin/triage-serve
