@@ -6,8 +6,6 @@
 #include <c10/util/Exception.h>
 #include <torch/torch.h>
 
-#include <mutex>
-
 #include "data/error.h"
 #include "model/encoder.h"
 
@@ -128,7 +126,6 @@ at::Tensor Int8Linear::operator()(const at::Tensor& x) const {
       .mul_(row_scale_);
 }
 
-
 struct PackedCpuEncoder::Layer {
   at::Tensor qkv_w, qkv_b, out_w, out_b, inter_w, inter_b, down_w, down_b;
   at::Tensor ln1_w, ln1_b, ln2_w, ln2_b;
@@ -143,14 +140,14 @@ std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone
     if (why) *why = std::move(reason);
     return nullptr;
   };
-  if (!ops().missing.empty()) return fail(ops().missing);
+  const bool int8 = dtype == at::kQInt8;
+  if (!int8 && !ops().missing.empty()) return fail(ops().missing);  // int8 runs on fbgemm, not oneDNN
   if (backbone.layers.empty()) return fail("the model has no encoder layers");
-  if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kQInt8)
+  if (dtype != at::kFloat && dtype != at::kBFloat16 && !int8)
     return fail(std::string("packing computes in float32, bfloat16 or int8, not ") + c10::toString(dtype));
   if (dtype == at::kBFloat16 && !cpu_has_native_bf16())
     return fail("bf16 needs a CPU with native bf16 products (AVX512-BF16 or AMX); this one has neither");
-  if (dtype == at::kQInt8 && !int8_unavailable_reason().empty()) return fail(int8_unavailable_reason());
-  const bool int8 = dtype == at::kQInt8;
+  if (int8 && !int8_unavailable_reason().empty()) return fail(int8_unavailable_reason());
   std::unique_ptr<PackedCpuEncoder> p(new PackedCpuEncoder());
   p->dtype_ = dtype;
   const auto cast = [&](const at::Tensor& t) { return t.detach().to(int8 ? at::kFloat : dtype); };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include <torch/torch.h>
 
@@ -153,80 +154,50 @@ TEST(Engine, BatchInvariance) {
   }
 }
 
-// runtime.precision: fp32 by default on the packed path; bf16 on CPUs with native bf16
-// products answers as fp32 does up to bf16 rounding, and is refused with the key named
-// (not silently served in fp32) elsewhere.
+// runtime.precision: fp32 by default on the packed path; bf16 (CPUs with native bf16
+// products) and int8 (where fbgemm runs) answer as fp32 does up to their rounding, and are
+// refused with the key named (not silently served in fp32) where they can't run.
 TEST(Engine, Precision) {
   const auto dir = make_checkpoint("precision", false);
   auto fp32 = load(dir);
   EXPECT_EQ(fp32->precision(), "fp32");
   EXPECT_TRUE(fp32->packed_weights());
-  SnapshotOptions o;
-  o.dir = dir.string();
-  o.batch_max_size = 4;
-  o.batch_max_tokens = 64;
-  o.precision = "bf16";
-  if (!model::cpu_has_native_bf16()) {
-    try {
-      ModelSnapshot::load(o);
-      FAIL() << "bf16 must be refused on a CPU without native bf16 products";
-    } catch (const triage::InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("runtime.precision: bf16"), std::string::npos) << e.what();
+  // bf16 keeps ~3 significant digits through the products, int8 ~2: intent scores agree to
+  // 0.02 and 0.03
+  for (const auto& [precision, can, tol] : {std::tuple{std::string("bf16"), model::cpu_has_native_bf16(), 0.02},
+                                            std::tuple{std::string("int8"), model::int8_unavailable_reason().empty(), 0.03}}) {
+    SCOPED_TRACE(precision);
+    SnapshotOptions o;
+    o.dir = dir.string();
+    o.batch_max_size = 4;
+    o.batch_max_tokens = 64;
+    o.precision = precision;
+    if (!can) {
+      try {
+        ModelSnapshot::load(o);
+        ADD_FAILURE() << precision << " must be refused where it can't run";
+      } catch (const triage::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("runtime.precision: " + precision), std::string::npos) << e.what();
+      }
+      continue;
     }
-    return;
-  }
-  auto bf16 = ModelSnapshot::load(o);
-  EXPECT_EQ(bf16->precision(), "bf16");
-  PrepareLimits lim;
-  double max_diff = 0;
-  for (const std::string t : {"hello", "my order is a-123 please refund", "email jane"}) {
-    auto r1 = text_request(t), r2 = text_request(t);
-    auto a = fp32->prepare_route(r1, lim), b = bf16->prepare_route(r2, lim);
-    run_alone(a);
-    run_alone(b);
-    auto ra = fp32->route_response(*a), rb = bf16->route_response(*b);
-    ASSERT_TRUE(ra.intent && rb.intent);
-    // bf16 keeps ~3 significant digits through six products per layer: scores agree to 0.02
-    EXPECT_NEAR(ra.intent->score, rb.intent->score, 0.02) << t;
-    max_diff = std::max(max_diff, static_cast<double>(std::abs(ra.intent->score - rb.intent->score)));
-  }
-  EXPECT_GT(max_diff, 0.0) << "identical scores: the bf16 snapshot did not compute in bf16";
-}
-
-// runtime.precision int8: answers as fp32 does up to 8-bit quantization of the products.
-TEST(Engine, PrecisionInt8) {
-  const auto dir = make_checkpoint("precision_int8", false);
-  auto fp32 = load(dir);
-  SnapshotOptions o;
-  o.dir = dir.string();
-  o.batch_max_size = 4;
-  o.batch_max_tokens = 64;
-  o.precision = "int8";
-  if (!model::int8_unavailable_reason().empty()) {
-    try {
-      ModelSnapshot::load(o);
-      FAIL() << "int8 must be refused where fbgemm's int8 products are unavailable";
-    } catch (const triage::InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("runtime.precision: int8"), std::string::npos) << e.what();
+    auto low = ModelSnapshot::load(o);
+    EXPECT_EQ(low->precision(), precision);
+    EXPECT_TRUE(low->packed_weights());
+    PrepareLimits lim;
+    double max_diff = 0;
+    for (const std::string t : {"hello", "my order is a-123 please refund", "email jane"}) {
+      auto r1 = text_request(t), r2 = text_request(t);
+      auto a = fp32->prepare_route(r1, lim), b = low->prepare_route(r2, lim);
+      run_alone(a);
+      run_alone(b);
+      auto ra = fp32->route_response(*a), rb = low->route_response(*b);
+      ASSERT_TRUE(ra.intent && rb.intent);
+      EXPECT_NEAR(ra.intent->score, rb.intent->score, tol) << t;
+      max_diff = std::max(max_diff, static_cast<double>(std::abs(ra.intent->score - rb.intent->score)));
     }
-    return;
+    EXPECT_GT(max_diff, 0.0) << "identical scores: the " << precision << " snapshot computed in fp32";
   }
-  auto int8 = ModelSnapshot::load(o);
-  EXPECT_EQ(int8->precision(), "int8");
-  EXPECT_TRUE(int8->packed_weights());
-  PrepareLimits lim;
-  double max_diff = 0;
-  for (const std::string t : {"hello", "my order is a-123 please refund", "email jane"}) {
-    auto r1 = text_request(t), r2 = text_request(t);
-    auto a = fp32->prepare_route(r1, lim), b = int8->prepare_route(r2, lim);
-    run_alone(a);
-    run_alone(b);
-    auto ra = fp32->route_response(*a), rb = int8->route_response(*b);
-    ASSERT_TRUE(ra.intent && rb.intent);
-    EXPECT_NEAR(ra.intent->score, rb.intent->score, 0.03) << t;
-    max_diff = std::max(max_diff, static_cast<double>(std::abs(ra.intent->score - rb.intent->score)));
-  }
-  EXPECT_GT(max_diff, 0.0) << "identical scores: the int8 snapshot did not compute in int8";
 }
 
 // Turns: offsets are code points into each turn's text, the speaker prefix is no entity.
