@@ -14,7 +14,6 @@
 #include "eval/model_eval.h"
 #include "eval/predictions.h"
 #include "model/checkpoint.h"
-#include "model/packed_cpu.h"
 #include "model/predictor.h"
 
 using triage::InputError;
@@ -68,9 +67,7 @@ int main(int argc, char** argv) {
     if (!model.empty()) {
       if (threads > 0) at::set_num_threads(static_cast<int>(threads));
       auto ck = triage::model::load_checkpoint(model);
-      std::string why;  // prepacked oneDNN weights; torch's ops where fp32 can't be packed
-      if (!ck.model->pack_for_cpu_inference(&why, triage::model::cpu_precision(precision)) && precision != "fp32")
-        throw InputError("--precision " + precision + ": " + why);
+      ck.model->pack_for_cpu_precision(precision, "--precision");  // fp32: torch's ops where it can't pack
       triage::model::PredictOptions po;
       po.windows.max_seq_len = static_cast<int32_t>(
           max_seq_len > 0 ? max_seq_len : ck.triage_meta.value("max_seq_len", int64_t{128}));

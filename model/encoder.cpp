@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "data/error.h"
 #include "kernels/kernels.h"
 #include "model/packed_cpu.h"
 
@@ -204,6 +205,15 @@ torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const
 bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why, c10::ScalarType dtype) {
   backbone->packed = PackedCpuEncoder::build(*backbone, why, dtype);
   return backbone->packed != nullptr;
+}
+
+bool TokenClassifierImpl::pack_for_cpu_precision(const std::string& precision, const std::string& key,
+                                                 std::string* why) {
+  std::string reason;
+  if (pack_for_cpu_inference(&reason, cpu_precision(precision))) return true;
+  if (precision != "fp32") throw InputError(key + ": " + precision + ": " + reason);
+  if (why) *why = std::move(reason);
+  return false;
 }
 
 void TokenClassifierImpl::init_heads(uint64_t seed) {

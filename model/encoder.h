@@ -126,6 +126,10 @@ class TokenClassifierImpl : public torch::nn::Module {
   // unchanged. dtype kBFloat16 computes the encoder in bf16 (CPUs with native bf16 products
   // only). False, with the reason in *why, where this libtorch, model or CPU can't.
   bool pack_for_cpu_inference(std::string* why = nullptr, c10::ScalarType dtype = c10::ScalarType::Float);
+  // The same for a precision named by the user (fp32 | bf16 | int8, model::cpu_precision) under
+  // the setting `key`. fp32 may fall back to the composite ops (false, the reason in *why); a
+  // reduced precision never falls back silently: InputError "<key>: <precision>: <reason>".
+  bool pack_for_cpu_precision(const std::string& precision, const std::string& key, std::string* why = nullptr);
   void drop_cpu_packing() { backbone->packed.reset(); }
   bool cpu_packed() const { return backbone->packed != nullptr; }
   // Mean token cross-entropy over labels != ignore_index: logits [batch, seq, num_labels],

@@ -18,7 +18,6 @@
 #include "data/error.h"
 #include "data/example.h"
 #include "model/checkpoint.h"
-#include "model/packed_cpu.h"
 #include "model/predictor.h"
 
 using namespace triage;
@@ -159,8 +158,8 @@ int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, i
     throw InputError("--seq " + std::to_string(seq) + " exceeds max_position_embeddings");
   std::string why;
   if (precision != "fp32" && cpu_path != "packed") throw InputError("--precision " + precision + " needs --cpu-path packed");
-  if (cpu_path == "packed" && !ck.model->pack_for_cpu_inference(&why, model::cpu_precision(precision)))
-    throw Error("--cpu-path packed --precision " + precision + ": " + why);
+  if (cpu_path == "packed" && !ck.model->pack_for_cpu_precision(precision, "--precision", &why))
+    throw Error("--cpu-path packed: " + why);
   if (!text.empty()) {  // the serving path without HTTP: tokenize, windows, forward, softmax, decode
     model::Predictor p(ck.model, ck.tokenizer, model::PredictOptions{});
     const std::vector<data::Example> ex{data::make_text_example("bench", text)};

@@ -12,7 +12,6 @@
 #include "data/example.h"
 #include "data/log.h"
 #include "data/utf8.h"
-#include "model/packed_cpu.h"
 #include "model/checkpoint.h"
 #include "model/predictor.h"
 
@@ -92,10 +91,8 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   ck.model->eval();
   if (o.packed_weights) {
     std::string why;
-    if (!ck.model->pack_for_cpu_inference(&why, model::cpu_precision(o.precision))) {
-      if (o.precision != "fp32") throw InputError("runtime.precision: " + o.precision + ": " + why);
+    if (!ck.model->pack_for_cpu_precision(o.precision, "runtime.precision", &why))
       log::warn("runtime.packed_weights: " + why + "; using torch's composite ops");
-    }
   }
   model::PredictOptions po;
   const int64_t positions = ck.config().max_position_embeddings - ck.config().position_offset();

@@ -3,7 +3,7 @@
 Run through scripts/bench/serve/run.sh, which builds triage-serve and the load generator.
 
   bench.py --model DIR --threads N --serve-bin BIN --loadgen BIN --out DIR
-           [--seconds 20] [--requests 1000] [--only hf,ort,serve,serve_bf16,hf_bf16,serve_int8,hf_int8,ort_int8]
+           [--seconds 20] [--requests 1000] [--only hf,ort,ort_int8,serve,serve_bf16,hf_bf16,serve_int8,hf_int8]
            [--wait-calm S]
 
 Same messages for every system: the customer turns of runs/quickstart/corpus/test.jsonl
@@ -17,7 +17,8 @@ Same messages for every system: the customer turns of runs/quickstart/corpus/tes
   hf_bf16  the transformers pipeline with the model in bfloat16
   serve_int8  the server with runtime.precision=int8 (1 and 32 clients)
   hf_int8  the pipeline with its encoder's Linear layers quantized by torch.ao quantize_dynamic
-  ort_int8  ONNX Runtime on the exported model quantized by onnxruntime's quantize_dynamic
+  ort_int8  ONNX Runtime on the exported model quantized by onnxruntime's quantize_dynamic (run
+         right after ort)
 Writes OUT/results.json and OUT/results.md; prints the table.
 """
 import argparse
@@ -265,14 +266,14 @@ def run_serve(args, bodies, out_dir, extra_sets=(), suffix="", healthz=True):
 
 # --- report --------------------------------------------------------------------------
 
-PRECISIONS = (("", "fp32"), ("_bf16", "bf16"), ("_int8", "int8"))
+PRECISIONS = (("", "fp32"), ("_bf16", "bf16"), ("_int8", "int8"))  # configuration suffix, precision
+PHASES = ("hf", "ort", "ort_int8", "serve", "serve_bf16", "hf_bf16", "serve_int8", "hf_int8")  # in run order
 
 
 def table(res):
     rows = []
-    by = {r["config"]: r for ph in ("hf", "ort", "hf_bf16", "hf_int8", "ort_int8")
-          for r in res.get(ph, {}).get("runs", [])}
-    sv = {r["config"]: r for ph in ("serve", "serve_bf16", "serve_int8") for r in res.get(ph, {}).get("runs", [])}
+    by = {r["config"]: r for ph in PHASES if not ph.startswith("serve") for r in res.get(ph, {}).get("runs", [])}
+    sv = {r["config"]: r for ph in PHASES if ph.startswith("serve") for r in res.get(ph, {}).get("runs", [])}
 
     def add(system, timed, load, r, per="message"):
         if r is None:
@@ -340,7 +341,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--warmup", type=float, default=3.0)
-    ap.add_argument("--only", default="hf,ort,serve,serve_bf16,hf_bf16,serve_int8,hf_int8,ort_int8")
+    ap.add_argument("--only", default=",".join(PHASES))
     ap.add_argument("--wait-calm", type=float, default=0.0,
                     help=f"wait up to this many seconds for the 1-minute load average to drop to {CALM_LOAD}")
     args = ap.parse_args()
@@ -381,11 +382,18 @@ def main():
     common = ["--model", args.model, "--messages", msg_file, "--threads", str(args.threads),
               "--seconds", str(args.seconds), "--requests", str(args.requests), "--warmup", str(args.warmup)]
 
-    if "hf" in phases:
+    def measured(run):
+        """run() -> its result dict, with the load average and other processes' CPU around it."""
         la0, meter = loadavg(), CpuMeter()
-        runs = run_json_lines([PY, inproc, "hf"] + common, env)
-        res["hf"] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
-                     "other_processes_cores": meter.others_cores()}
+        r = run()
+        r.update({"loadavg_before": la0, "loadavg_after": loadavg(), "other_processes_cores": meter.others_cores()})
+        return r
+
+    def hf_phase(prec):
+        return measured(lambda: {"runs": run_json_lines([PY, inproc, "hf", "--dtype", prec] + common, env)})
+
+    if "hf" in phases:  # the run order of the committed results: hf, ort, then triage and hf per precision
+        res["hf"] = hf_phase("fp32")
     if "ort" in phases or "ort_int8" in phases:
         onnx_path = os.path.join(args.out, "model.onnx")
         int8_path = os.path.join(args.out, "model.int8.onnx")
@@ -395,41 +403,28 @@ def main():
                    "graph_optimization_level": "ORT_ENABLE_ALL", "providers": ["CPUExecutionProvider"]}
         for ph, path, extra in (("ort", onnx_path, []), ("ort_int8", int8_path, ["--dtype", "int8"])):
             if ph in phases:
-                la0, meter = loadavg(), CpuMeter()
-                runs = run_json_lines([PY, inproc, "ort", "--onnx", path] + extra + common, env)
-                res[ph] = {"export": exp[-1], "runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
-                           "other_processes_cores": meter.others_cores(), "session": session}
+                res[ph] = measured(lambda: {"export": exp[-1], "session": session, "runs": run_json_lines(
+                    [PY, inproc, "ort", "--onnx", path] + extra + common, env)})
         for path in (onnx_path, int8_path):  # 90 MB, rebuilt in 15 s
             if os.path.exists(path):
                 os.remove(path)
-    if "serve" in phases:
-        if not os.access(args.serve_bin, os.X_OK):
-            res["serve"] = {"error": f"{args.serve_bin} not built"}
-            log(res["serve"]["error"])
-        else:
-            la0, meter = loadavg(), CpuMeter()
-            res["serve"] = run_serve(args, bodies, args.out)
-            res["serve"].update({"loadavg_before": la0, "loadavg_after": loadavg(),
-                                 "other_processes_cores": meter.others_cores()})
-    for sfx, prec in PRECISIONS[1:]:
-        if "serve" + sfx in phases and os.access(args.serve_bin, os.X_OK):
-            if prec == "bf16" and not {"avx512_bf16", "amx_bf16"} & set(res["machine"]["isa"]):
+    for sfx, prec in PRECISIONS:
+        if "serve" + sfx in phases:
+            if not os.access(args.serve_bin, os.X_OK):
+                res["serve" + sfx] = {"error": f"{args.serve_bin} not built"}
+            elif prec == "bf16" and not {"avx512_bf16", "amx_bf16"} & set(res["machine"]["isa"]):
                 res["serve" + sfx] = {"skipped": "this CPU has no native bf16 products (avx512_bf16 / amx_bf16)"}
-                log(res["serve" + sfx]["skipped"])
-            else:
-                la0, meter = loadavg(), CpuMeter()
-                res["serve" + sfx] = run_serve(args, bodies, args.out, extra_sets=[f"runtime.precision={prec}"],
-                                               suffix=sfx, healthz=False)
-                res["serve" + sfx].update({"loadavg_before": la0, "loadavg_after": loadavg(),
-                                           "other_processes_cores": meter.others_cores()})
-        if "hf" + sfx in phases:
-            la0, meter = loadavg(), CpuMeter()
-            runs = run_json_lines([PY, inproc, "hf", "--dtype", prec] + common, env)
-            res["hf" + sfx] = {"runs": runs, "loadavg_before": la0, "loadavg_after": loadavg(),
-                               "other_processes_cores": meter.others_cores()}
+            else:  # healthz (the load generator's own cost) once, with the default server
+                res["serve" + sfx] = measured(lambda: run_serve(
+                    args, bodies, args.out, extra_sets=[f"runtime.precision={prec}"] if sfx else [], suffix=sfx,
+                    healthz=not sfx))
+            for why in ("error", "skipped"):
+                if why in res["serve" + sfx]:
+                    log(res["serve" + sfx][why])
+        if sfx and "hf" + sfx in phases:
+            res["hf" + sfx] = hf_phase(prec)
     res["loadavg_after"] = loadavg()
-    others = {ph: round(res[ph]["other_processes_cores"], 2)
-              for ph in ("hf", "ort", "serve", "serve_bf16", "hf_bf16", "serve_int8", "hf_int8", "ort_int8")
+    others = {ph: round(res[ph]["other_processes_cores"], 2) for ph in PHASES
               if "other_processes_cores" in res.get(ph, {})}
     res["other_processes_cores"] = others
     # the benchmark itself keeps THREADS cores busy, so the load average after a phase
