@@ -18,9 +18,10 @@
 //
 // Inference only: used when the module is in eval mode, gradients are off and the input is
 // on the CPU. The packed copies (the encoder layers' weights, about 42 MB for MiniLM-L6 in
-// fp32, half that in bf16, a quarter in int8) are checked against the parameters' version
-// counters on every call: once a parameter changes in place (an optimizer step, a load) the
-// composite path runs until pack_for_cpu_inference() is called again.
+// fp32, half that in bf16; int8 holds one byte per weight plus fbgemm's packing) are
+// checked against the parameters' version counters on every call: once a parameter changes
+// in place (an optimizer step, a load) the composite path runs until
+// pack_for_cpu_inference() is called again.
 #pragma once
 
 #include <atomic>
