@@ -7,8 +7,9 @@
 #include <map>
 #include <optional>
 
+#include "core/error.h"
+#include "core/run_main.h"
 #include "data/corpus_stats.h"
-#include "data/error.h"
 #include "data/labels.h"
 #include "data/readers.h"
 #include "data/tokenizer.h"
@@ -276,7 +277,7 @@ int cmd_generate(const Args& a) {
 }  // namespace
 
 int data_cli_main(const std::vector<std::string>& args) {
-  try {
+  return run_main("triage-data", [&] {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::fputs(kUsage, args.empty() ? stderr : stdout);
       return args.empty() ? 2 : 0;
@@ -292,13 +293,7 @@ int data_cli_main(const std::vector<std::string>& args) {
     if (cmd == "convert") return cmd_convert(a);
     if (cmd == "generate") return cmd_generate(a);
     throw InputError("unknown command '" + cmd + "' (validate, stats, convert, generate)");
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "triage-data: error: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "triage-data: internal error: %s\n", e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace triage::data

@@ -1,7 +1,7 @@
 // Example construction helpers (see example.h).
 #include "data/example.h"
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/tag_scheme.h"
 #include "data/utf8.h"
 #include "data/words.h"

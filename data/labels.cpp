@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::data {
 

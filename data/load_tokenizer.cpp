@@ -2,8 +2,8 @@
 // order tokenizer.json (WordPiece), vocab.txt, SentencePiece model file.
 #include <algorithm>
 
-#include "data/error.h"
-#include "data/file_io.h"
+#include "core/error.h"
+#include "core/file_io.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 #include "data/wordpiece.h"

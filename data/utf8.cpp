@@ -1,7 +1,7 @@
 // Strict UTF-8 decoder shared by the tokenizers (see utf8.h for the contract).
 #include "data/utf8.h"
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::data::utf8 {
 namespace {

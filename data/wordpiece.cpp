@@ -3,7 +3,7 @@
 // its result.
 #include "data/wordpiece.h"
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/unicode/tables.h"
 #include "data/utf8.h"
 

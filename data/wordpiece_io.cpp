@@ -3,8 +3,8 @@
 #include <fstream>
 #include <map>
 
-#include "data/error.h"
-#include "data/file_io.h"
+#include "core/error.h"
+#include "core/file_io.h"
 #include "data/utf8.h"
 #include "data/wordpiece.h"
 

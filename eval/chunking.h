@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::eval {
 

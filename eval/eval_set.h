@@ -1,6 +1,6 @@
 // What every triage-eval mode evaluates: sentences with gold and predicted tags and,
 // optionally, gold and predicted intents. The predictions-file reader fills it from a
-// CoNLL file; the model mode (tagger.h) fills it by tagging a labelled data set.
+// CoNLL file; the model mode (model_eval.h) fills it from model::Predictor's predictions.
 #pragma once
 
 #include <cstdint>

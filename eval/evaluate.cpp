@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "eval/report_format.h"
 
 namespace triage::eval {

@@ -7,13 +7,16 @@
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 
-#include "data/error.h"
-#include "data/file_io.h"
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/run_main.h"
 #include "data/readers.h"
 #include "eval/evaluate.h"
 #include "eval/model_eval.h"
 #include "eval/predictions.h"
 #include "model/checkpoint.h"
+#include "model/inference_options.h"
 #include "model/predictor.h"
 
 using triage::InputError;
@@ -24,7 +27,7 @@ int main(int argc, char** argv) {
   std::string predictions, model, data, format, json_out, mode = "default", scheme = "IOB2";
   std::string aggregation = "first", precision = "fp32";
   int digits = 4;
-  int64_t max_seq_len = 0, stride = 32, threads = 0;
+  int64_t max_seq_len = 0, stride = -1, threads = 0;
   auto* pred_opt = app.add_option("--predictions", predictions,
                                   "CoNLL file: token first, gold tag second to last, predicted tag last; "
                                   "optional '# intent: GOLD PRED' line before a sentence");
@@ -35,7 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--aggregation", aggregation, "sub-word to word aggregation (with --model)")
       ->check(CLI::IsMember({"first", "average", "max"}));
   app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
-  app.add_option("--stride", stride, "sub-words shared by consecutive windows");
+  app.add_option("--stride", stride, "sub-words shared by consecutive windows (default: the training setting)");
   app.add_option("--precision", precision,
                  "encoder arithmetic on the CPU (with --model), as triage-serve's runtime.precision: fp32, bf16 "
                  "(CPUs with native bf16 products) or int8")
@@ -51,15 +54,10 @@ int main(int argc, char** argv) {
   pred_opt->excludes(model_opt)->excludes(data_opt);
   data_opt->needs(model_opt);
   model_opt->needs(data_opt);
-  try {
-    app.parse(argc, argv);
-    if (predictions.empty() && model.empty())
-      throw CLI::RequiredError("one of --predictions FILE or --model DIR --data PATH");
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
-  try {
+  if (auto rc = triage::parse_cli(app, argc, argv)) return *rc;
+  if (predictions.empty() && model.empty())
+    return app.exit(CLI::RequiredError("one of --predictions FILE or --model DIR --data PATH")) == 0 ? 0 : 2;
+  return triage::run_main("triage-eval", [&] {
     ev::EvalOptions options;
     options.mode = mode == "strict" ? ev::Mode::strict : ev::Mode::lenient;
     options.scheme = scheme == "auto" ? std::nullopt : ev::parse_scheme(scheme);
@@ -68,12 +66,13 @@ int main(int argc, char** argv) {
       if (threads > 0) at::set_num_threads(static_cast<int>(threads));
       auto ck = triage::model::load_checkpoint(model);
       ck.model->pack_for_cpu_precision(precision, "--precision");  // fp32: torch's ops where it can't pack
-      triage::model::PredictOptions po;
-      po.windows.max_seq_len = static_cast<int32_t>(
-          max_seq_len > 0 ? max_seq_len : ck.triage_meta.value("max_seq_len", int64_t{128}));
-      po.windows.stride = static_cast<int32_t>(stride);
-      po.aggregation = *triage::data::parse_aggregation(aggregation);
-      triage::model::Predictor predictor(ck.model, ck.tokenizer, po);
+      triage::model::InferenceOverrides io;
+      if (max_seq_len > 0) io.max_seq_len = max_seq_len;
+      if (stride >= 0) io.stride = stride;
+      io.max_seq_len_key = "--max-seq-len";
+      io.stride_key = "--stride";
+      io.aggregation = *triage::data::parse_aggregation(aggregation);
+      triage::model::Predictor predictor(ck.model, ck.tokenizer, triage::model::inference_options(ck.meta, ck.config(), io));
       std::optional<triage::data::Format> fmt;
       if (!format.empty()) fmt = triage::data::parse_format(format);
       std::vector<triage::data::Example> examples;
@@ -89,14 +88,8 @@ int main(int argc, char** argv) {
       set = ev::read_predictions(predictions);
     }
     const ev::EvalResult result = ev::evaluate(set, options);
-    if (!json_out.empty()) triage::data::write_file_atomic(json_out, ev::result_json(result).dump(2) + "\n");
+    if (!json_out.empty()) triage::write_file_atomic(json_out, ev::result_json(result).dump(2) + "\n");
     std::cout << ev::format_result(result, digits);
-  } catch (const InputError& e) {
-    std::cerr << "triage-eval: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "triage-eval: internal error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

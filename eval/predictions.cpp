@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::eval {
 

@@ -11,8 +11,9 @@
 
 #include <torch/torch.h>
 
-#include "data/error.h"
-#include "data/log.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/log.h"
 #include "model/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -83,23 +84,6 @@ void copy_into(torch::Tensor& param, const st::TensorInfo& t, const std::string&
                      std::to_string(tmp.nbytes()) + " expected");
   if (t.nbytes) std::memcpy(tmp.data_ptr(), t.data, t.nbytes);
   param.copy_(tmp);
-}
-
-json read_json_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) throw InputError(p.string() + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw InputError(p.string() + ": invalid JSON: " + e.what());
-  }
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw Error(p.string() + ": write failed");
 }
 
 }  // namespace
@@ -211,12 +195,12 @@ Checkpoint load_checkpoint(const fs::path& dir, const LoadOptions& options) {
   if (ck.tokenizer && ck.tokenizer->vocab_size() > config.vocab_size)
     throw InputError(dir.string() + ": tokenizer has " + std::to_string(ck.tokenizer->vocab_size()) +
                      " tokens but config.json key 'vocab_size' is " + std::to_string(config.vocab_size));
-  if (fs::exists(dir / "triage.json")) ck.triage_meta = read_json_file(dir / "triage.json");
+  ck.meta = CheckpointMeta::read(dir);
   return ck;
 }
 
 void save_checkpoint(const fs::path& dir, TokenClassifier& model, const data::Tokenizer* tokenizer,
-                     const json& triage_meta, const std::function<void(const fs::path&)>& extra) {
+                     const CheckpointMeta& triage_meta, const std::function<void(const fs::path&)>& extra) {
   const fs::path target = fs::absolute(dir).lexically_normal();
   const fs::path parent = target.parent_path();
   fs::create_directories(parent);
@@ -234,13 +218,12 @@ void save_checkpoint(const fs::path& dir, TokenClassifier& model, const data::To
                          static_cast<size_t>(t.nbytes())});
     }
     st::write(tmp / "model.safetensors", tensors, {{"format", "pt"}});
-    write_text(tmp / "config.json", config_to_json(model->config()).dump(2) + "\n");
+    write_file_atomic(tmp / "config.json", config_to_json(model->config()).dump(2) + "\n");
     if (tokenizer) tokenizer->save(tmp);
-    json meta = triage_meta.is_object() ? triage_meta : json::object();
-    meta["format_version"] = 1;
-    meta["intent_labels"] = model->config().intent_labels;
-    meta["labels"] = model->config().labels;
-    write_text(tmp / "triage.json", meta.dump(2) + "\n");
+    CheckpointMeta meta = triage_meta;
+    meta.labels = model->config().labels;
+    meta.intent_labels = model->config().intent_labels;
+    write_file_atomic(tmp / "triage.json", meta.to_json().dump(2) + "\n");
     if (extra) extra(tmp);
     const fs::path old = parent / ("." + target.filename().string() + ".old-" + tag);
     fs::remove_all(old);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/tokenizer.h"
+#include "model/checkpoint_meta.h"
 #include "model/encoder.h"
 
 namespace triage::model {
@@ -37,7 +38,7 @@ struct LoadReport {
 struct Checkpoint {
   TokenClassifier model{nullptr};
   std::shared_ptr<const data::Tokenizer> tokenizer;  // null when not required and absent
-  nlohmann::json triage_meta = nlohmann::json::object();  // triage.json, empty if absent
+  CheckpointMeta meta;  // triage.json (defaults when absent)
   LoadReport report;
   const ModelConfig& config() const { return model->config(); }
 };
@@ -52,11 +53,12 @@ std::filesystem::path resolve_model_dir(const std::string& name);
 Checkpoint load_checkpoint(const std::filesystem::path& dir, const LoadOptions& options = {});
 
 // Writes dir atomically (a sibling temporary directory, then rename): config.json,
-// model.safetensors (fp32, Hugging Face names), the tokenizer files and triage.json.
+// model.safetensors (fp32, Hugging Face names), the tokenizer files and triage.json (meta,
+// with labels and intent_labels taken from the model's config).
 // extra, when given, writes more files into the temporary directory before the rename
 // (the trainer's resume state), so they appear together with the weights or not at all.
 void save_checkpoint(const std::filesystem::path& dir, TokenClassifier& model,
-                     const data::Tokenizer* tokenizer, const nlohmann::json& triage_meta,
+                     const data::Tokenizer* tokenizer, const CheckpointMeta& meta,
                      const std::function<void(const std::filesystem::path& tmp_dir)>& extra = {});
 
 }  // namespace triage::model

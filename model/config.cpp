@@ -4,7 +4,7 @@
 #include <fstream>
 #include <map>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::model {
 namespace {

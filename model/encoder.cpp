@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "kernels/kernels.h"
 #include "model/packed_cpu.h"
 

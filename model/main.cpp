@@ -15,9 +15,12 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/run_main.h"
 #include "data/example.h"
 #include "model/checkpoint.h"
+#include "model/inference_options.h"
 #include "model/predictor.h"
 
 using namespace triage;
@@ -87,14 +90,11 @@ int cmd_tag(const std::string& dir, const std::string& labels, const std::vector
             const std::string& aggregation) {
   auto ck = model::load_checkpoint(dir, options_from(labels, "", true));
   ck.model->pack_for_cpu_inference();  // prepacked oneDNN weights; torch's ops where it can't
-  model::PredictOptions po;
-  po.windows.max_seq_len = static_cast<int32_t>(std::min<int64_t>(
-      ck.triage_meta.value("max_seq_len", int64_t{128}),
-      ck.config().max_position_embeddings - ck.config().position_offset()));
-  po.windows.stride = static_cast<int32_t>(ck.triage_meta.value("stride", int64_t{32}));
+  model::InferenceOverrides io;
   auto agg = data::parse_aggregation(aggregation);
   if (!agg) throw InputError("--aggregation: expected first, average or max, found '" + aggregation + "'");
-  po.aggregation = *agg;
+  io.aggregation = *agg;
+  const model::PredictOptions po = model::inference_options(ck.meta, ck.config(), io);
   model::Predictor predictor(ck.model, ck.tokenizer, po);
   std::vector<data::Example> examples;
   for (size_t i = 0; i < texts.size(); ++i) examples.push_back(data::make_text_example(std::to_string(i), texts[i]));
@@ -120,7 +120,8 @@ int cmd_tag(const std::string& dir, const std::string& labels, const std::vector
 int cmd_convert(const std::string& dir, const std::string& out, const std::string& labels,
                 const std::string& intents) {
   auto ck = model::load_checkpoint(dir, options_from(labels, intents, true));
-  nlohmann::json meta = {{"base_model", fs::absolute(dir).string()}};
+  model::CheckpointMeta meta;
+  meta.base_model = fs::absolute(dir).string();
   model::save_checkpoint(out, ck.model, ck.tokenizer.get(), meta);
   std::cout << "wrote " << out << "\n";
   return 0;
@@ -161,7 +162,7 @@ int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, i
   if (cpu_path == "packed" && !ck.model->pack_for_cpu_precision(precision, "--precision", &why))
     throw Error("--cpu-path packed: " + why);
   if (!text.empty()) {  // the serving path without HTTP: tokenize, windows, forward, softmax, decode
-    model::Predictor p(ck.model, ck.tokenizer, model::PredictOptions{});
+    model::Predictor p(ck.model, ck.tokenizer, model::inference_options(ck.meta, ck.config()));
     const std::vector<data::Example> ex{data::make_text_example("bench", text)};
     return report_timing({{"text_chars", text.size()}, {"cpu_path", cpu_path}, {"precision", precision}}, iters, warmup,
                          [&] { (void)p.predict(ex); });
@@ -212,23 +213,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   std::string bench_text_arg;
   bench->add_option("--text", bench_text_arg, "time Predictor::predict on this message instead (tokenize to decode)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
-  try {
+  if (auto rc = parse_cli(app, argc, argv)) return *rc;
+  return run_main("triage-model", [&] {
     if (*info) return cmd_info(dir);
     if (*tag) return cmd_tag(dir, labels, texts, aggregation);
     if (*convert) return cmd_convert(dir, out, labels, intents);
     if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, precision, bench_text_arg);
-  } catch (const InputError& e) {
-    std::cerr << "triage-model: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "triage-model: internal error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -6,7 +6,7 @@
 #include <c10/util/Exception.h>
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "model/encoder.h"
 
 namespace triage::model {

@@ -6,9 +6,9 @@
 
 #include <torch/torch.h>
 
+#include "core/error.h"
 #include "data/align.h"
 #include "data/batching.h"
-#include "data/error.h"
 
 namespace triage::model {
 

@@ -17,7 +17,7 @@
 #include <set>
 #include <utility>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::st {
 namespace {

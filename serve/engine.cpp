@@ -8,11 +8,12 @@
 
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
+#include "core/log.h"
 #include "data/example.h"
-#include "data/log.h"
 #include "data/utf8.h"
 #include "model/checkpoint.h"
+#include "model/inference_options.h"
 #include "model/predictor.h"
 
 namespace triage::serve {
@@ -94,18 +95,11 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
     if (!ck.model->pack_for_cpu_precision(o.precision, "runtime.precision", &why))
       log::warn("runtime.packed_weights: " + why + "; using torch's composite ops");
   }
-  model::PredictOptions po;
-  const int64_t positions = ck.config().max_position_embeddings - ck.config().position_offset();
-  po.windows.max_seq_len = static_cast<int32_t>(std::min<int64_t>(ck.triage_meta.value("max_seq_len", int64_t{128}), positions));
-  po.windows.stride = static_cast<int32_t>(ck.triage_meta.value("stride", int64_t{32}));
-  if (po.windows.stride < 0 || po.windows.stride >= po.windows.max_seq_len - 2)
-    throw InputError(o.dir + "/triage.json: stride " + std::to_string(po.windows.stride) +
-                     ": expected 0 <= stride < max_seq_len - 2 = " + std::to_string(po.windows.max_seq_len - 2));
-  auto agg = data::parse_aggregation(o.aggregation);
-  if (!agg) throw InputError("model.aggregation: expected first, average or max, found '" + o.aggregation + "'");
-  po.aggregation = *agg;
-  po.max_tokens = std::max<int64_t>(std::min(o.forward_tokens, o.batch_max_tokens), po.windows.max_seq_len);
-  po.max_batch_size = static_cast<int32_t>(std::max<int64_t>(1, o.batch_max_size));
+  model::InferenceOverrides io;
+  io.aggregation = o.aggregation;
+  io.max_tokens = std::min(o.forward_tokens, o.batch_max_tokens);
+  io.max_batch_size = static_cast<int32_t>(std::clamp<int64_t>(o.batch_max_size, 1, INT32_MAX));
+  const model::PredictOptions po = model::inference_options(ck.meta, ck.config(), io);
   s->impl_->predictor = std::make_unique<model::Predictor>(ck.model, ck.tokenizer, po);
   const auto& schema = s->impl_->predictor->schema();
   s->entity_types_ = schema.entity_types();
@@ -176,7 +170,7 @@ std::shared_ptr<InferenceJob> ModelSnapshot::prepare(std::vector<std::pair<std::
         d.examples.push_back(data::make_text_example(std::to_string(i), std::move((*texts)[i])));
     }
   } catch (const InputError& e) {
-    throw RequestError(400, "invalid_utf8", e.what());
+    throw RequestError(Reason::invalid_utf8, e.what());
   }
   std::vector<data::EncodedExample> encoded;
   encoded.reserve(d.examples.size());
@@ -187,8 +181,7 @@ std::shared_ptr<InferenceJob> ModelSnapshot::prepare(std::vector<std::pair<std::
   }
   if (total > limits.max_subwords) {
     if (!limits.truncate)
-      throw RequestError(422, "text_too_long",
-                         "the request has " + std::to_string(total) + " sub-words after tokenization, the limit is " +
+      throw RequestError(Reason::text_too_long, "the request has " + std::to_string(total) + " sub-words after tokenization, the limit is " +
                              std::to_string(limits.max_subwords) +
                              " (limits.max_subwords; limits.truncate=true cuts instead)");
     int64_t budget = limits.max_subwords;

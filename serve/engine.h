@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/decode.h"
 #include "serve/batcher.h"
 #include "serve/request.h"
 #include "serve/response.h"
@@ -22,7 +23,7 @@ struct SnapshotOptions {
   std::string dir;            // checkpoint directory
   std::string name;           // "" = from the directory (see ServeConfig::Model::name)
   std::string routing_file;   // "" = RoutingRules::defaults()
-  std::string aggregation = "first";
+  data::Aggregation aggregation = data::Aggregation::first;
   int64_t batch_max_size = 32;     // forward batches inside one run (a job over the limits)
   int64_t batch_max_tokens = 8192;
   int64_t forward_tokens = 256;    // padded sub-words per forward inside a batch

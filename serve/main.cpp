@@ -1,7 +1,7 @@
 // triage-serve: the /v1/route and /v1/tag endpoints over a fine-tuned checkpoint, with
 // dynamic batching, Prometheus metrics, probes, hot reload and graceful drain.
 //   triage-serve --model DIR [--routing FILE] [--host H] [--port P] [--config FILE ...]
-//                [--set key=value ...] [--dump-config]
+//                [--set key=value ...] [--dump-config] [--list-errors]
 // Every key is also read from TRIAGE_SERVE_<KEY> (docs/serving.md, "Configuration"). Prints
 // "triage-serve listening on http://HOST:PORT" once ready; logs go to stderr.
 // Signals: SIGTERM/SIGINT drain and exit (0 drained, 1 drain timeout), SIGHUP reloads.
@@ -17,8 +17,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "data/error.h"
-#include "data/log.h"
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/run_main.h"
+#include "serve/errors.h"
 #include "serve/serve_config.h"
 #include "serve/server.h"
 
@@ -91,13 +94,6 @@ class SignalWatcher {
   std::function<void()> hangup_;
 };
 
-log::Level parse_level(const std::string& s) {
-  if (s == "debug") return log::Level::debug;
-  if (s == "warn") return log::Level::warn;
-  if (s == "error") return log::Level::error;
-  return log::Level::info;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,38 +101,38 @@ int main(int argc, char** argv) {
   std::vector<std::string> configs, sets;
   std::string model_dir, routing, host;
   int64_t port = -1;
-  bool dump = false;
+  bool dump = false, list_errors = false;
   app.add_option("--config", configs, "YAML config; repeat to layer (later over earlier)");
   app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
   app.add_flag("--dump-config", dump, "print the resolved config and exit");
+  app.add_flag("--list-errors", list_errors,
+               "print every error reason (HTTP status, failure-metric label, meaning) as JSON lines and exit");
   app.add_option("--model", model_dir, "checkpoint directory (= model.dir)");
   app.add_option("--routing", routing, "routing rules YAML (= routing.file)");
   app.add_option("--host", host, "bind address (= http.host)");
   app.add_option("--port", port, "TCP port, 0 = ephemeral (= http.port)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+  if (auto rc = parse_cli(app, argc, argv)) return *rc;
+  if (list_errors) {
+    std::cout << serve::error_table_jsonl();
+    return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);
-  try {
+  return run_main("triage-serve", [&] {
     serve::ServeConfig cfg;
     config::Schema schema;
     cfg.register_fields(schema);
-    for (const auto& c : configs) schema.load_yaml_file(c);
-    schema.load_env("TRIAGE_SERVE");
-    if (!model_dir.empty()) cfg.model.dir = model_dir;
-    if (!routing.empty()) cfg.routing.file = routing;
-    if (!host.empty()) cfg.http.host = host;
-    if (port >= 0) cfg.http.port = port;
-    for (const auto& s : sets) schema.set(s);
+    schema.load({configs, "TRIAGE_SERVE", sets}, [&] {
+      if (!model_dir.empty()) cfg.model.dir = model_dir;
+      if (!routing.empty()) cfg.routing.file = routing;
+      if (!host.empty()) cfg.http.host = host;
+      if (port >= 0) cfg.http.port = port;
+    });
     if (dump) {
       std::cout << schema.dump_yaml();
       return 0;
     }
     cfg.validate(true);
-    log::configure(parse_level(cfg.log.level), cfg.log.format == "json");
+    log::configure(cfg.log.level, cfg.log.format == serve::LogFormat::json);
 
     SignalWatcher signals;
     serve::Server server(cfg);
@@ -155,11 +151,5 @@ int main(int argc, char** argv) {
     const bool drained = server.drain_and_stop();
     log::info(drained ? "stopped" : "stopped after the drain timeout with work left");
     return drained ? 0 : 1;
-  } catch (const InputError& e) {
-    std::cerr << "triage-serve: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "triage-serve: internal error: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -9,6 +9,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "serve/errors.h"
+
 namespace triage::serve {
 
 using prometheus::Histogram;
@@ -75,7 +77,7 @@ struct Metrics::Impl {
 };
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
-  for (const char* r : {"reload", "deadline", "queue_full", "bad_request", "internal"}) impl_->failures.Add({{"reason", r}});
+  for (const auto r : failure_labels()) impl_->failures.Add({{"reason", std::string(r)}});
 }
 
 Metrics::~Metrics() = default;

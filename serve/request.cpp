@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/nearest.h"
 #include "data/utf8.h"
-#include "train/config_schema.h"
 
 namespace triage::serve {
 
@@ -42,14 +42,14 @@ const char* type_name(const json& j) {
 }
 
 [[noreturn]] void bad_field(const std::string& field, const std::string& what, const std::optional<std::string>& id) {
-  throw RequestError(400, "bad_field", field + ": " + what, id);
+  throw RequestError(Reason::bad_field, field + ": " + what, id);
 }
 
 // Parses the body as one JSON object (depth-limited, UTF-8 checked first).
 json parse_object(std::string_view body) {
   const size_t bad = data::utf8::first_invalid(body);
   if (bad != body.size())
-    throw RequestError(400, "invalid_utf8", "body is not valid UTF-8 at byte " + std::to_string(bad));
+    throw RequestError(Reason::invalid_utf8, "body is not valid UTF-8 at byte " + std::to_string(bad));
   json j;
   try {
     j = json::parse(body.begin(), body.end(), [](int depth, json::parse_event_t, json&) {
@@ -57,7 +57,7 @@ json parse_object(std::string_view body) {
       return true;
     });
   } catch (const DepthExceeded&) {
-    throw RequestError(400, "bad_json", "body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    throw RequestError(Reason::bad_json, "body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   } catch (const json::parse_error& e) {
     const std::string what = e.what();
     // Escapes such as "\ud800" decode to a lone surrogate: not UTF-8 either.
@@ -67,14 +67,14 @@ json parse_object(std::string_view body) {
     if (dash != std::string::npos) detail = what.substr(dash + 3);
     const auto last = detail.find("; last read");
     if (last != std::string::npos) detail.resize(last);
-    throw RequestError(400, utf ? "invalid_utf8" : "bad_json",
+    throw RequestError(utf ? Reason::invalid_utf8 : Reason::bad_json,
                        std::string(utf ? "a string is not valid UTF-8" : "body is not JSON") + " at byte " +
                            std::to_string(e.byte) + ": " + detail);
   } catch (const json::exception& e) {
     // out_of_range.406: a number past double's range ("1e400"); found by request_fuzz
-    throw RequestError(400, "bad_json", std::string("body is not JSON: ") + e.what());
+    throw RequestError(Reason::bad_json, std::string("body is not JSON: ") + e.what());
   }
-  if (!j.is_object()) throw RequestError(400, "bad_field", std::string("body: expected a JSON object, found ") + type_name(j));
+  if (!j.is_object()) throw RequestError(Reason::bad_field, std::string("body: expected a JSON object, found ") + type_name(j));
   return j;
 }
 
@@ -83,17 +83,13 @@ void reject_unknown(const json& j, std::initializer_list<const char*> known, con
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
     if (ok) continue;
-    std::string nearest;
-    size_t best = SIZE_MAX;
+    const std::vector<std::string> names(known.begin(), known.end());
     std::string list;
-    for (const char* k : known) {
-      const size_t d = config::edit_distance(key, k);
-      if (d < best) best = d, nearest = k;
-      list += (list.empty() ? "" : ", ") + std::string(k);
-    }
+    for (const auto& k : names) list += (list.empty() ? "" : ", ") + k;
+    const NearestName near = nearest_name(key, names);
     std::string msg = "unknown field '" + key + "' (fields: " + list + ")";
-    if (best <= 3) msg += "; did you mean '" + nearest + "'?";
-    throw RequestError(400, "bad_field", msg, id);
+    if (near.distance <= 3) msg += "; did you mean '" + near.name + "'?";
+    throw RequestError(Reason::bad_field, msg, id);
   }
 }
 
@@ -125,8 +121,7 @@ void check_text_length(const std::string& field, const std::string& text, const 
   if (static_cast<int64_t>(text.size()) <= limits.max_text_chars) return;  // bytes >= code points
   const int64_t n = code_points(text);
   if (n > limits.max_text_chars)
-    throw RequestError(422, "text_too_long",
-                       field + ": " + std::to_string(n) + " characters (code points), the limit is " +
+    throw RequestError(Reason::text_too_long, field + ": " + std::to_string(n) + " characters (code points), the limit is " +
                            std::to_string(limits.max_text_chars) + " (limits.max_text_chars)",
                        id);
 }
@@ -147,7 +142,7 @@ RouteRequest parse_route_request(std::string_view body, const RequestLimits& lim
   auto text = j.find("text");
   auto turns = j.find("turns");
   if (text == j.end() && turns == j.end())
-    throw RequestError(400, "missing_field", "text or turns: required (exactly one of them)", r.id);
+    throw RequestError(Reason::missing_field, "text or turns: required (exactly one of them)", r.id);
   if (text != j.end() && turns != j.end()) bad_field("text, turns", "give exactly one of them, not both", r.id);
   if (text != j.end()) {
     r.text = take_string(*text, "text", r.id);
@@ -158,8 +153,7 @@ RouteRequest parse_route_request(std::string_view body, const RequestLimits& lim
   if (!turns->is_array()) bad_field("turns", std::string("expected an array of turns, found ") + type_name(*turns), r.id);
   if (turns->empty()) bad_field("turns", "expected at least one turn, found an empty array", r.id);
   if (static_cast<int64_t>(turns->size()) > limits.max_turns)
-    throw RequestError(422, "too_many_turns",
-                       "turns: " + std::to_string(turns->size()) + " turns, the limit is " +
+    throw RequestError(Reason::too_many_turns, "turns: " + std::to_string(turns->size()) + " turns, the limit is " +
                            std::to_string(limits.max_turns) + " (limits.max_turns)",
                        r.id);
   r.turns.reserve(turns->size());
@@ -171,7 +165,7 @@ RouteRequest parse_route_request(std::string_view body, const RequestLimits& lim
       if (key != "speaker" && key != "text") bad_field(field, "unknown field '" + key + "' (fields: speaker, text)", r.id);
     TurnInput turn;
     auto tt = t.find("text");
-    if (tt == t.end()) throw RequestError(400, "missing_field", field + ".text: required", r.id);
+    if (tt == t.end()) throw RequestError(Reason::missing_field, field + ".text: required", r.id);
     turn.text = take_string(*tt, field + ".text", r.id);
     check_text_length(field + ".text", turn.text, limits, r.id);
     auto sp = t.find("speaker");
@@ -194,12 +188,11 @@ TagRequest parse_tag_request(std::string_view body, const RequestLimits& limits)
   reject_unknown(j, {"texts", "id", "deadline_ms"}, r.id);
   r.deadline_ms = take_deadline(j, r.id);
   auto texts = j.find("texts");
-  if (texts == j.end()) throw RequestError(400, "missing_field", "texts: required (an array of strings)", r.id);
+  if (texts == j.end()) throw RequestError(Reason::missing_field, "texts: required (an array of strings)", r.id);
   if (!texts->is_array()) bad_field("texts", std::string("expected an array of strings, found ") + type_name(*texts), r.id);
   if (texts->empty()) bad_field("texts", "expected at least one text, found an empty array", r.id);
   if (static_cast<int64_t>(texts->size()) > limits.max_texts)
-    throw RequestError(422, "too_many_texts",
-                       "texts: " + std::to_string(texts->size()) + " texts, the limit is " +
+    throw RequestError(Reason::too_many_texts, "texts: " + std::to_string(texts->size()) + " texts, the limit is " +
                            std::to_string(limits.max_texts) + " (limits.max_texts)",
                        r.id);
   r.texts.reserve(texts->size());

@@ -12,19 +12,26 @@
 #include <string_view>
 #include <vector>
 
+#include "serve/errors.h"
+
 namespace triage::serve {
 
-// An answer other than 200: HTTP status, snake_case reason, a message a user can act on.
+// An answer other than 200: its reason (serve/errors.h: the HTTP status and the body's
+// snake_case reason string come from the table), a message a user can act on.
 struct ApiError {
+  Reason code = Reason::internal;
   int status = 500;
   std::string reason = "internal";
   std::string message;
+  ApiError() = default;
+  ApiError(Reason r, std::string m)
+      : code(r), status(reason_info(r).status), reason(reason_info(r).name), message(std::move(m)) {}
 };
 
 class RequestError : public std::exception {
  public:
-  RequestError(int status, std::string reason, std::string message, std::optional<std::string> id = {})
-      : error_{status, std::move(reason), std::move(message)}, id_(std::move(id)) {}
+  RequestError(Reason reason, std::string message, std::optional<std::string> id = {})
+      : error_(reason, std::move(message)), id_(std::move(id)) {}
   const ApiError& error() const { return error_; }
   // The request's "id" when the parser got that far (the error body echoes it).
   const std::optional<std::string>& id() const { return id_; }

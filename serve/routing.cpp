@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
-#include "data/error.h"
-#include "train/config_schema.h"
+#include "core/error.h"
+#include "core/nearest.h"
 
 namespace triage::serve {
 namespace {
@@ -21,18 +21,7 @@ const std::vector<std::string> kTopKeys = {"default_queue", "fallback_queue", "m
                                            "overrides"};
 const std::vector<std::string> kOverrideKeys = {"name", "entity", "intent", "greater_than", "queue"};
 
-std::string nearest(const std::string& key, const std::vector<std::string>& valid) {
-  std::string best;
-  size_t best_d = SIZE_MAX;
-  for (const auto& v : valid) {
-    const auto d = config::edit_distance(key, v);
-    if (d < best_d) {
-      best_d = d;
-      best = v;
-    }
-  }
-  return best;
-}
+std::string nearest(const std::string& key, const std::vector<std::string>& valid) { return nearest_name(key, valid).name; }
 
 std::string at(const std::string& source, const YAML::Node& n) {
   const auto m = n.Mark();

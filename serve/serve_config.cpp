@@ -1,31 +1,45 @@
 // Keys, help texts and range checks of ServeConfig.
 #include "serve/serve_config.h"
 
-#include "data/error.h"
+#include "core/error.h"
+#include "core/log.h"
 
 namespace triage::serve {
 
 void ServeConfig::register_fields(config::Schema& s) {
   s.add("model.dir", &model.dir, "checkpoint directory written by triage-train (required)");
   s.add("model.name", &model.name, "name in answers and metrics; \"\" = the directory's basename (its parent's for best/last)");
-  s.add("model.aggregation", &model.aggregation, "sub-word to word aggregation: first | average | max");
-  s.choices("model.aggregation", {"first", "average", "max"});
+  s.add_enum("model.aggregation", &model.aggregation,
+             {{"first", data::Aggregation::first}, {"average", data::Aggregation::average}, {"max", data::Aggregation::max}},
+             "sub-word to word aggregation: first | average | max");
   s.add("routing.file", &routing.file, "routing rules YAML; \"\" = the queue is the intent label");
   s.add("http.host", &http.host, "bind address");
-  s.add("http.port", &http.port, "TCP port; 0 = an ephemeral port (printed on the listening line)");
-  s.add("http.threads", &http.threads, "HTTP worker threads (parse, validate, tokenize)");
-  s.add("http.max_body_bytes", &http.max_body_bytes, "larger request bodies are answered 413");
-  s.add("http.keep_alive_s", &http.keep_alive_s, "idle keep-alive timeout in seconds");
-  s.add("http.keep_alive_requests", &http.keep_alive_requests, "requests per keep-alive connection before the server closes it");
-  s.add("http.listen_backlog", &http.listen_backlog, "pending connections the kernel queues before refusing new ones");
-  s.add("batch.max_size", &batch.max_size, "windows per forward batch");
-  s.add("batch.max_tokens", &batch.max_tokens, "padded sub-words per forward batch");
+  s.add("http.port", &http.port, "TCP port; 0 = an ephemeral port (printed on the listening line)")
+      .range(0, 65535);
+  s.add("http.threads", &http.threads, "HTTP worker threads (parse, validate, tokenize)")
+      .range(1, 1024);
+  s.add("http.max_body_bytes", &http.max_body_bytes, "larger request bodies are answered 413")
+      .range(1, static_cast<double>(int64_t{1} << 31));
+  s.add("http.keep_alive_s", &http.keep_alive_s, "idle keep-alive timeout in seconds")
+      .range(0, 3600);
+  s.add("http.keep_alive_requests", &http.keep_alive_requests, "requests per keep-alive connection before the server closes it")
+      .range(1, 1000000000);
+  s.add("http.listen_backlog", &http.listen_backlog, "pending connections the kernel queues before refusing new ones")
+      .range(1, 65535);
+  s.add("batch.max_size", &batch.max_size, "windows per forward batch")
+      .range(1, 4096);
+  s.add("batch.max_tokens", &batch.max_tokens, "padded sub-words per forward batch")
+      .range(1, static_cast<double>(int64_t{1} << 24));
   s.add("batch.forward_tokens", &batch.forward_tokens,
         "a batch runs as forwards over its windows sorted by length, each of at most this many padded sub-words "
-        "(less padding; a window longer than this still gets a forward of its own)");
-  s.add("batch.max_delay_ms", &batch.max_delay_ms, "the longest the loop waits to fill a batch");
-  s.add("batch.max_queue", &batch.max_queue, "queued requests; beyond: 429 with Retry-After");
-  s.add("runtime.intra_op_threads", &runtime.intra_op_threads, "torch intra-op threads for inference; 0 = torch default");
+        "(less padding; a window longer than this still gets a forward of its own)")
+      .range(1, static_cast<double>(int64_t{1} << 24));
+  s.add("batch.max_delay_ms", &batch.max_delay_ms, "the longest the loop waits to fill a batch")
+      .range(0, 10000);
+  s.add("batch.max_queue", &batch.max_queue, "queued requests; beyond: 429 with Retry-After")
+      .range(1, 1000000);
+  s.add("runtime.intra_op_threads", &runtime.intra_op_threads, "torch intra-op threads for inference; 0 = torch default")
+      .range(0, 1024);
   s.add("runtime.packed_weights", &runtime.packed_weights,
         "CPU inference on weights prepacked once for oneDNN (false: torch's composite ops)");
   s.add("runtime.precision", &runtime.precision,
@@ -33,52 +47,32 @@ void ServeConfig::register_fields(config::Schema& s) {
         "AMX; about 1.5x lower latency, bf16 rounding); int8 (8-bit weights and activations in the products, "
         "fbgemm; about 2x lower latency, entity F1 within about 0.5 points of fp32 on our test sets)");
   s.choices("runtime.precision", {"fp32", "bf16", "int8"});
-  s.add("limits.max_text_chars", &limits.max_text_chars, "code points per text or turn; beyond: 422 text_too_long");
-  s.add("limits.max_subwords", &limits.max_subwords, "sub-words per request after tokenization; beyond: 422 unless truncate");
+  s.add("limits.max_text_chars", &limits.max_text_chars, "code points per text or turn; beyond: 422 text_too_long")
+      .range(1, static_cast<double>(int64_t{1} << 30));
+  s.add("limits.max_subwords", &limits.max_subwords, "sub-words per request after tokenization; beyond: 422 unless truncate")
+      .range(1, static_cast<double>(int64_t{1} << 24));
   s.add("limits.truncate", &limits.truncate, "cut to max_subwords instead of answering 422 (the answer says truncated)");
-  s.add("limits.max_texts", &limits.max_texts, "texts per /v1/tag request; beyond: 422 too_many_texts");
-  s.add("limits.max_turns", &limits.max_turns, "turns per /v1/route request; beyond: 422 too_many_turns");
-  s.add("request.default_deadline_ms", &request.default_deadline_ms, "deadline when a request gives none; 0 = none");
-  s.add("shutdown.drain_timeout_s", &shutdown.drain_timeout_s, "after SIGTERM, the longest to wait for in-flight work");
-  s.add("log.format", &log.format, "text | json (JSON lines)");
-  s.choices("log.format", {"text", "json"});
-  s.add("log.level", &log.level, "debug | info | warn | error");
-  s.choices("log.level", {"debug", "info", "warn", "error"});
+  s.add("limits.max_texts", &limits.max_texts, "texts per /v1/tag request; beyond: 422 too_many_texts")
+      .range(1, 100000);
+  s.add("limits.max_turns", &limits.max_turns, "turns per /v1/route request; beyond: 422 too_many_turns")
+      .range(1, 100000);
+  s.add("request.default_deadline_ms", &request.default_deadline_ms, "deadline when a request gives none; 0 = none")
+      .range(0, 86400000);
+  s.add("shutdown.drain_timeout_s", &shutdown.drain_timeout_s, "after SIGTERM, the longest to wait for in-flight work")
+      .range(0, 86400);
+  s.add_enum("log.format", &log.format, {{"text", LogFormat::text}, {"json", LogFormat::json}}, "text | json (JSON lines)");
+  s.add_enum("log.level", &log.level,
+             {{"debug", log::Level::debug}, {"info", log::Level::info}, {"warn", log::Level::warn}, {"error", log::Level::error}},
+             "debug | info | warn | error");
   s.add("log.requests", &log.requests, "one log line per request (id, endpoint, code, ms, queue, masked entities)");
   s.add("log.sensitive_labels", &log.sensitive_labels, "entity labels whose text is masked (\"***\") in logs");
   s.add("admin.token_env", &admin.token_env, "environment variable holding the admin token; unset or empty: /admin/reload answers 403");
 }
 
-namespace {
-void check_range(const char* key, int64_t v, int64_t lo, int64_t hi) {
-  if (v < lo || v > hi)
-    throw InputError(std::string(key) + ": expected an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "], found " + std::to_string(v));
-}
-}  // namespace
-
 void ServeConfig::validate(bool require_model) const {
   if (require_model && model.dir.empty())
     throw InputError("model.dir: required (a checkpoint directory, e.g. --model runs/quickstart/model/best)");
   if (http.host.empty()) throw InputError("http.host: expected a bind address, found \"\"");
-  check_range("http.port", http.port, 0, 65535);
-  check_range("http.threads", http.threads, 1, 1024);
-  check_range("http.max_body_bytes", http.max_body_bytes, 1, int64_t{1} << 31);
-  check_range("http.keep_alive_s", http.keep_alive_s, 0, 3600);
-  check_range("http.keep_alive_requests", http.keep_alive_requests, 1, 1000000000);
-  check_range("http.listen_backlog", http.listen_backlog, 1, 65535);
-  check_range("batch.max_size", batch.max_size, 1, 4096);
-  check_range("batch.max_tokens", batch.max_tokens, 1, int64_t{1} << 24);
-  check_range("batch.forward_tokens", batch.forward_tokens, 1, int64_t{1} << 24);
-  check_range("batch.max_delay_ms", batch.max_delay_ms, 0, 10000);
-  check_range("batch.max_queue", batch.max_queue, 1, 1000000);
-  check_range("runtime.intra_op_threads", runtime.intra_op_threads, 0, 1024);
-  check_range("limits.max_text_chars", limits.max_text_chars, 1, int64_t{1} << 30);
-  check_range("limits.max_subwords", limits.max_subwords, 1, int64_t{1} << 24);
-  check_range("limits.max_texts", limits.max_texts, 1, 100000);
-  check_range("limits.max_turns", limits.max_turns, 1, 100000);
-  check_range("request.default_deadline_ms", request.default_deadline_ms, 0, 86400000);
-  check_range("shutdown.drain_timeout_s", shutdown.drain_timeout_s, 0, 86400);
   if (runtime.precision != "fp32" && !runtime.packed_weights)
     throw InputError("runtime.precision: " + runtime.precision +
                      " runs on the packed path; set runtime.packed_weights true or runtime.precision fp32");

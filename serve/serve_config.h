@@ -7,15 +7,19 @@
 #include <string>
 #include <vector>
 
-#include "train/config_schema.h"
+#include "core/config_schema.h"
+#include "core/log.h"
+#include "data/decode.h"
 
 namespace triage::serve {
+
+enum class LogFormat { text, json };
 
 struct ServeConfig {
   struct Model {
     std::string dir;                  // checkpoint directory (required)
     std::string name;                 // "" = the directory's basename (its parent's for best/last)
-    std::string aggregation = "first";  // first | average | max
+    data::Aggregation aggregation = data::Aggregation::first;
   } model;
   struct Routing {
     std::string file;  // routing rules YAML; "" = the queue is the intent label
@@ -55,8 +59,8 @@ struct ServeConfig {
     int64_t drain_timeout_s = 30;
   } shutdown;
   struct Log {
-    std::string format = "text";  // text | json
-    std::string level = "info";   // debug | info | warn | error
+    LogFormat format = LogFormat::text;
+    log::Level level = log::Level::info;
     bool requests = true;         // one line per request
     std::vector<std::string> sensitive_labels{"email", "phone", "account_id", "person_name"};
   } log;
@@ -65,7 +69,8 @@ struct ServeConfig {
   } admin;
 
   void register_fields(config::Schema& schema);
-  // Range checks; throws InputError naming the key, what was expected and what was found.
+  // The checks across keys (ranges and choices are declared on each key's registration
+  // line); throws InputError naming the key, what was expected and what was found.
   // model.dir is checked only when require_model is set (--dump-config needs none).
   void validate(bool require_model) const;
 };

@@ -12,8 +12,8 @@
 
 #include <httplib.h>
 
-#include "data/error.h"
-#include "data/log.h"
+#include "core/error.h"
+#include "core/log.h"
 #include "serve/batcher.h"
 #include "serve/engine.h"
 #include "serve/metrics.h"
@@ -192,7 +192,6 @@ void Server::load() {
     m.metrics.inference(b.seconds);
     m.metrics.batch(b.rows, b.padded_tokens);
   };
-  ob.on_expired = [&m](const Job&) { m.metrics.failure("deadline"); };
   ob.on_depth = [&m](size_t d) { m.metrics.queue_depth(d); };
   m.batcher = std::make_unique<Batcher>(
       bo,
@@ -246,20 +245,18 @@ int Server::listen() {
     try {
       std::string id = req.get_header_value("X-Request-Id");
       if (!valid_request_id(id)) id = generate_id();
-      ApiError e;
-      e.status = res.status;
-      if (res.status == 413) {
-        e.reason = "body_too_large";
-        e.message = "the body is larger than " + std::to_string(m.cfg.http.max_body_bytes) + " bytes (http.max_body_bytes)";
-      } else {
-        e.reason = res.status == 404 ? "not_found" : "bad_request";
-        e.message = "the HTTP request could not be handled (status " + std::to_string(res.status) + ")";
-      }
+      ApiError e = res.status == 413
+                       ? ApiError(Reason::body_too_large, "the body is larger than " +
+                                                              std::to_string(m.cfg.http.max_body_bytes) +
+                                                              " bytes (http.max_body_bytes)")
+                       : ApiError(res.status == 404 ? Reason::not_found : Reason::bad_request,
+                                  "the HTTP request could not be handled (status " + std::to_string(res.status) + ")");
+      e.status = res.status;  // the HTTP layer's own (400, 414, 431, ...)
       res.set_content(error_json(e, id), "application/json");
       res.set_header("X-Request-Id", id);
       const auto* ep = find_endpoint(req.path);
       m.metrics.request(ep ? ep->path : "other", res.status, 0.0);
-      if (res.status < 500) m.metrics.failure("bad_request");
+      if (const auto label = reason_info(e.code).metric; !label.empty()) m.metrics.failure(std::string(label));
       log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
                             {"code", std::to_string(res.status)}, {"reason", e.reason}});
     } catch (...) {
@@ -335,12 +332,11 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
     if (!valid_request_id(id)) id.clear();
     ep = find_endpoint(req.path);
     if (!ep)
-      throw RequestError(404, "not_found",
-                         "no endpoint here (endpoints: POST /v1/route, POST /v1/tag, GET /healthz, GET /readyz, "
+      throw RequestError(Reason::not_found, "no endpoint here (endpoints: POST /v1/route, POST /v1/tag, GET /healthz, GET /readyz, "
                          "GET /metrics, GET /v1/info, POST /admin/reload)");
     if (req.method != ep->method && !(req.method == "HEAD" && std::string_view(ep->method) == "GET")) {
       res.set_header("Allow", ep->method);
-      throw RequestError(405, "method_not_allowed", req.method + " " + ep->path + ": this endpoint takes " + ep->method);
+      throw RequestError(Reason::method_not_allowed, req.method + " " + ep->path + ": this endpoint takes " + ep->method);
     }
     status = dispatch(*ep, req, body, res, id, t0, fields);
   } catch (const RequestError& e) {
@@ -349,12 +345,12 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
     failed = true;
     if (id.empty() && e.id()) id = *e.id();
   } catch (const std::exception& e) {
-    err = {500, "internal", "internal error; it is logged with this request id"};
+    err = ApiError(Reason::internal, "internal error; it is logged with this request id");
     status = 500;
     failed = true;
     fields.emplace_back("error", e.what());
   } catch (...) {
-    err = {500, "internal", "internal error; it is logged with this request id"};
+    err = ApiError(Reason::internal, "internal error; it is logged with this request id");
     status = 500;
     failed = true;
     fields.emplace_back("error", "unknown exception");
@@ -367,9 +363,8 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
     const double secs = seconds_between(t0, Clock::now());
     const std::string endpoint = ep ? ep->path : "other";
     metrics.request(endpoint, status, secs);
-    if (status == 400 || status == 413 || status == 422) metrics.failure("bad_request");
-    else if (status == 429) metrics.failure("queue_full");
-    else if (status == 500) metrics.failure("internal");
+    if (failed)
+      if (const auto label = reason_info(err.code).metric; !label.empty()) metrics.failure(std::string(label));
     const bool quiet = ep && (ep->endpoint == Endpoint::healthz || ep->endpoint == Endpoint::readyz ||
                               ep->endpoint == Endpoint::metrics);
     if (status == 500) {
@@ -402,7 +397,7 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
     case Endpoint::metrics: res.set_content(metrics.text(), "text/plain; version=0.0.4; charset=utf-8"); return 200;
     case Endpoint::info: {
       auto s = current();
-      if (!s) throw RequestError(503, "not_ready", "the model is still loading");
+      if (!s) throw RequestError(Reason::not_ready, "the model is still loading");
       InfoResponse r;
       r.model = s->ref();
       r.dir = s->dir();
@@ -430,15 +425,14 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
       return 200;
     }
     case Endpoint::reload: {
-      if (draining) throw RequestError(503, "draining", "the server is shutting down");
+      if (draining) throw RequestError(Reason::draining, "the server is shutting down");
       if (admin_token.empty())
-        throw RequestError(403, "admin_disabled",
-                           "no admin token is configured: set the environment variable " + cfg.admin.token_env +
+        throw RequestError(Reason::admin_disabled, "no admin token is configured: set the environment variable " + cfg.admin.token_env +
                                " (admin.token_env) before starting the server");
       const std::string auth = req.get_header_value("Authorization");
       const std::string bearer = "Bearer ";
       if (auth.compare(0, bearer.size(), bearer) != 0 || !constant_time_equal(auth.substr(bearer.size()), admin_token))
-        throw RequestError(401, "unauthorized", "missing or wrong admin token (header Authorization: Bearer <token>)");
+        throw RequestError(Reason::unauthorized, "missing or wrong admin token (header Authorization: Bearer <token>)");
       const auto rq = parse_reload_request(body);
       auto s = reload(rq);
       fields.emplace_back("model", s->ref().name);
@@ -458,9 +452,9 @@ int Server::Impl::infer(bool is_route, const std::string& body, httplib::Respons
     explicit Inflight(std::atomic<int64_t>& c) : n(c) { ++n; }
     ~Inflight() { --n; }
   } inflight_guard(inflight);
-  if (draining) throw RequestError(503, "draining", "the server is shutting down; send the request to another instance");
+  if (draining) throw RequestError(Reason::draining, "the server is shutting down; send the request to another instance");
   auto s = current();
-  if (!s || !ready) throw RequestError(503, "not_ready", "the model is still loading");
+  if (!s || !ready) throw RequestError(Reason::not_ready, "the model is still loading");
   auto preparing = batcher->preparing();
   std::shared_ptr<InferenceJob> job;
   int64_t deadline_ms = 0;
@@ -486,23 +480,21 @@ int Server::Impl::infer(bool is_route, const std::string& body, httplib::Respons
   job->tokenize_s = seconds_between(t0, Clock::now());
   metrics.tokenize(job->tokenize_s);
   const auto deadline_error = [&] {
-    return RequestError(504, "deadline_exceeded",
-                        "the deadline of " + std::to_string(deadline_ms) +
+    return RequestError(Reason::deadline_exceeded, "the deadline of " + std::to_string(deadline_ms) +
                             " ms passed while the request was queued; it was not computed");
   };
   switch (batcher->submit(job, &preparing)) {
     case Batcher::Submit::queued: break;
     case Batcher::Submit::queue_full:
       res.set_header("Retry-After", "1");
-      throw RequestError(429, "queue_full",
-                         std::to_string(cfg.batch.max_queue) + " requests are queued (batch.max_queue); retry after 1 s");
+      throw RequestError(Reason::queue_full, std::to_string(cfg.batch.max_queue) + " requests are queued (batch.max_queue); retry after 1 s");
     case Batcher::Submit::expired: throw deadline_error();
-    case Batcher::Submit::stopped: throw RequestError(503, "draining", "the server is shutting down");
+    case Batcher::Submit::stopped: throw RequestError(Reason::draining, "the server is shutting down");
   }
   switch (batcher->await(job)) {
     case JobStatus::done: break;
     case JobStatus::expired: throw deadline_error();
-    case JobStatus::cancelled: throw RequestError(503, "draining", "the server stopped before the request was computed");
+    case JobStatus::cancelled: throw RequestError(Reason::draining, "the server stopped before the request was computed");
     case JobStatus::failed: throw InternalError("inference failed: " + job->error());
     case JobStatus::pending: throw InternalError("job finished without a status");
   }
@@ -540,7 +532,7 @@ int Server::Impl::infer(bool is_route, const std::string& body, httplib::Respons
 std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& rq) {
   std::unique_lock lk(reload_mu, std::try_to_lock);
   if (!lk.owns_lock())
-    throw RequestError(409, "reload_in_progress", "another reload is running; retry when it has finished");
+    throw RequestError(Reason::reload_in_progress, "another reload is running; retry when it has finished");
   single_threaded_torch();  // an HTTP or signal thread: no OpenMP team beside the loop's
   std::string dir, routing;
   {
@@ -553,9 +545,8 @@ std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& r
   try {
     s = ModelSnapshot::load(snapshot_options(dir, routing));
   } catch (const std::exception& e) {
-    metrics.failure("reload");
     log::warn("reload failed; the previous model keeps serving", {{"model", dir}, {"routing", routing}, {"error", e.what()}});
-    throw RequestError(422, "reload_failed", std::string("reload failed, the previous model keeps serving: ") + e.what());
+    throw RequestError(Reason::reload_failed, std::string("reload failed, the previous model keeps serving: ") + e.what());
   }
   publish(s);
   {
@@ -585,6 +576,8 @@ void Server::reload_async() {
     try {
       m.reload({});
     } catch (const RequestError& e) {
+      // an HTTP reload's failure is counted where it is answered; this one has no answer
+      if (const auto label = reason_info(e.error().code).metric; !label.empty()) m.metrics.failure(std::string(label));
       log::warn("SIGHUP reload: " + e.error().message);
     } catch (const std::exception& e) {
       log::error(std::string("SIGHUP reload: ") + e.what());

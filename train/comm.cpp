@@ -14,8 +14,8 @@
 #endif
 #include <torch/torch.h>
 
-#include "data/error.h"
-#include "train/cuda_check.h"
+#include "core/check.h"
+#include "core/error.h"
 
 namespace triage::train {
 namespace {
@@ -200,14 +200,13 @@ void select_local_gpu(const DistEnv& env) {
 #endif
 }
 
-std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::string& backend,
+std::unique_ptr<Communicator> make_communicator(const DistEnv& env, Backend backend,
                                                 std::chrono::milliseconds timeout, bool cuda) {
   // A job launched with a world of one (torchrun or --nproc-per-node 1) still gets its process
   // group, as torch does: the collectives then run, and a 1-GPU NCCL job measures their cost.
   if (env.world_size <= 1 && !env.present) return make_single_process();
-  std::string name = backend == "auto" ? (cuda ? "nccl" : "gloo") : backend;
-  if (name != "gloo" && name != "nccl")
-    throw InputError("dist.backend: expected auto, gloo or nccl, found '" + backend + "'");
+  const std::string name =
+      backend == Backend::nccl || (backend == Backend::automatic && cuda) ? std::string("nccl") : std::string("gloo");
   if (name == "nccl" && !cuda) throw InputError("dist.backend: nccl needs run.device cuda (a GPU per process)");
   c10d::TCPStoreOptions so;
   so.port = static_cast<uint16_t>(env.master_port);

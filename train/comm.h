@@ -12,6 +12,8 @@
 
 #include <torch/types.h>
 
+#include "train/train_config.h"
+
 namespace triage::train {
 
 // RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
@@ -54,9 +56,9 @@ class Communicator {
 };
 
 std::unique_ptr<Communicator> make_single_process();
-// backend: "gloo", "nccl" or "auto" (nccl when device is CUDA, else gloo). timeout bounds
-// every collective and the rendezvous: a dead rank makes the others fail, not hang.
-std::unique_ptr<Communicator> make_communicator(const DistEnv& env, const std::string& backend,
+// backend: gloo, nccl or auto (nccl when device is CUDA, else gloo). timeout bounds every
+// collective and the rendezvous: a dead rank makes the others fail, not hang.
+std::unique_ptr<Communicator> make_communicator(const DistEnv& env, Backend backend,
                                                 std::chrono::milliseconds timeout, bool cuda);
 
 // Selects this process's GPU (cudaSetDevice(local_rank), checked); InputError when the

@@ -5,8 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "core/error.h"
 #include "data/align.h"
-#include "data/error.h"
 #include "data/readers.h"
 
 namespace triage::train {
@@ -82,10 +82,10 @@ TensorBatch FeatureBatchSource::batch(int64_t epoch, int64_t index) const {
 }
 
 std::vector<float> class_weights(const std::vector<data::Feature>& features, const data::LabelSchema& schema,
-                                 const std::string& mode, const std::vector<std::string>& explicit_values) {
+                                 ClassWeights mode, const std::vector<std::string>& explicit_values) {
   const int32_t n = schema.num_tags();
   std::vector<float> w(static_cast<size_t>(n), 1.0f);
-  if (mode == "inverse") {
+  if (mode == ClassWeights::inverse) {
     std::vector<double> count(static_cast<size_t>(n), 0.0);
     for (const auto& f : features)
       for (int32_t l : f.labels)

@@ -51,6 +51,6 @@ class FeatureBatchSource : public BatchSource {
 // Token class weights: "inverse" frequency over the features' labels (normalised to mean
 // 1 over present classes), then explicit "label=weight" overrides.
 std::vector<float> class_weights(const std::vector<data::Feature>& features, const data::LabelSchema& schema,
-                                 const std::string& mode, const std::vector<std::string>& explicit_values);
+                                 ClassWeights mode, const std::vector<std::string>& explicit_values);
 
 }  // namespace triage::train

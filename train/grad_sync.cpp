@@ -5,7 +5,7 @@
 #include <torch/csrc/autograd/variable.h>
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace triage::train {
 

@@ -15,8 +15,8 @@
 #include <cstring>
 #include <thread>
 
-#include "data/error.h"
-#include "data/log.h"
+#include "core/error.h"
+#include "core/log.h"
 
 namespace triage::train {
 namespace {

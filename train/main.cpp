@@ -18,12 +18,15 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "data/error.h"
-#include "data/file_io.h"
-#include "data/log.h"
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/log.h"
+#include "core/run_main.h"
 #include "eval/model_eval.h"
 #include "kernels/kernel_mode.h"
 #include "model/checkpoint.h"
+#include "model/inference_options.h"
 #include "model/predictor.h"
 #include "train/comm.h"
 #include "train/data_source.h"
@@ -50,14 +53,8 @@ std::string describe_unseen(const data::UnseenLabels& u) {
 
 int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const std::string& resume,
         const train::DistEnv& env) {
-  if (cfg.model.base.empty()) throw InputError("model.base: required (a checkpoint directory, or minilm)");
-  if (cfg.data.train.empty()) throw InputError("data.train: required (a file or a JointBERT split folder)");
-  if (cfg.model.max_seq_len < 8) throw InputError("model.max_seq_len: expected >= 8");
-  if (cfg.model.stride < 0 || cfg.model.stride >= cfg.model.max_seq_len - 2)
-    throw InputError("model.stride: expected 0 <= stride < max_seq_len - 2");
+  cfg.validate(true);
   if (cfg.run.threads > 0) at::set_num_threads(static_cast<int>(cfg.run.threads));
-  if (cfg.dist.timeout_s <= 0 || cfg.dist.eval_timeout_s <= 0) throw InputError("dist.timeout_s, dist.eval_timeout_s: expected > 0");
-  if (cfg.dist.bucket_mb <= 0) throw InputError("dist.bucket_mb: expected > 0");
   // Rendezvous first: a job whose ranks cannot meet fails before the data is read.
   const torch::Device device = train::resolve_device(cfg.run.device, env.local_rank);
   if (device.is_cuda() && env.present) train::select_local_gpu(env);
@@ -89,8 +86,28 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   lo.seed = static_cast<uint64_t>(cfg.run.seed);
   const fs::path base = model::resolve_model_dir(cfg.model.base);
   auto ck = model::load_checkpoint(base, lo);
-  ck.model->set_kernels(kernels::parse_kernel_mode(cfg.model.kernels));  // auto: fused on CUDA
-  data::WindowOptions wo{static_cast<int32_t>(cfg.model.max_seq_len), static_cast<int32_t>(cfg.model.stride)};
+  ck.model->set_kernels(cfg.model.kernels);  // auto: fused on CUDA
+  // The checkpoints' triage.json: the window setting trained with (clamped to the model's
+  // positions by the one inference setup, which dev, test, eval and serve all use).
+  model::CheckpointMeta meta;
+  model::InferenceOverrides io;
+  io.max_seq_len = cfg.model.max_seq_len;
+  io.stride = cfg.model.stride;
+  io.max_seq_len_key = "model.max_seq_len";
+  io.stride_key = "model.stride";
+  io.max_tokens = std::max<int64_t>(cfg.run.max_tokens, 2048);
+  const model::PredictOptions po = model::inference_options(meta, ck.config(), io);
+  const data::WindowOptions wo = po.windows;
+  if (wo.max_seq_len != cfg.model.max_seq_len)
+    log::warn("model.max_seq_len " + std::to_string(cfg.model.max_seq_len) + " exceeds the model's positions: windows of " +
+              std::to_string(wo.max_seq_len));
+  meta.max_seq_len = wo.max_seq_len;
+  meta.stride = wo.stride;
+  meta.base_model = base.string();
+  meta.label_schema = schema.to_json();
+  meta.data = model::CheckpointMeta::Data{cfg.data.train, cfg.data.dev, cfg.data.test,
+                                          static_cast<int64_t>(train_ex.size())};
+  meta.config_yaml = resolved_yaml;
   train::FeatureStats fs_stats;
   auto features = train::make_features(train_ex, *ck.tokenizer, schema, wo, cfg.model.label_all_subwords, &fs_stats);
   log::info("train: " + std::to_string(fs_stats.examples) + " examples, " + std::to_string(fs_stats.subwords) +
@@ -100,15 +117,11 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   data::BatchOptions bo;
   bo.max_tokens = cfg.run.max_tokens;
   bo.max_batch_size = static_cast<int32_t>(cfg.run.batch_size);
-  if (cfg.run.bucket_batches < 1) throw InputError("run.bucket_batches: expected >= 1");
   bo.bucket_batches = static_cast<int32_t>(cfg.run.bucket_batches);
   // Rank r takes batches r, r + W, ... of the global plan (empty ones at an epoch's end).
   train::FeatureBatchSource source(std::move(features), bo, static_cast<uint64_t>(cfg.run.seed),
                                    std::max(0, ck.tokenizer->special().pad), comm->rank(), comm->world_size());
 
-  model::PredictOptions po;
-  po.windows = wo;
-  po.max_tokens = std::max<int64_t>(cfg.run.max_tokens, 2048);
   auto tokenizer = ck.tokenizer;
   train::Evaluator evaluator;
   if (!dev_ex.empty() && root) {  // rank 0 evaluates the whole dev set; the others wait
@@ -118,20 +131,14 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
       return eval::headline_metrics(eval::evaluate(set));
     };
   }
-  json meta = {{"base_model", base.string()},
-               {"max_seq_len", cfg.model.max_seq_len},
-               {"stride", cfg.model.stride},
-               {"label_schema", schema.to_json()},
-               {"data", {{"train", cfg.data.train}, {"dev", cfg.data.dev}, {"test", cfg.data.test},
-                         {"train_examples", train_ex.size()}}},
-               {"config_yaml", resolved_yaml}};
   if (root) {
     fs::create_directories(cfg.run.output_dir);
-    data::write_file_atomic(fs::path(cfg.run.output_dir) / "config.yaml", resolved_yaml);
+    write_file_atomic(fs::path(cfg.run.output_dir) / "config.yaml", resolved_yaml);
   }
 
   train::Trainer trainer(cfg, std::move(ck), source, evaluator, meta, comm.get(), env.local_rank);
-  if (cfg.loss.class_weights != "none" || !cfg.loss.class_weight_values.empty()) trainer.set_class_weights(weights);
+  if (cfg.loss.class_weights != train::ClassWeights::none || !cfg.loss.class_weight_values.empty())
+    trainer.set_class_weights(weights);
   if (!resume.empty()) trainer.resume(resume);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -150,14 +157,14 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   if (!test_ex.empty()) {
     model::LoadOptions tl;
     auto best = model::load_checkpoint(summary.best_dir, tl);
-    model::Predictor p(best.model, best.tokenizer, po);
+    model::Predictor p(best.model, best.tokenizer, model::inference_options(best.meta, best.config(), io));
     auto result = eval::evaluate(eval::predict_eval_set(p, test_ex, cfg.data.test));
     std::cout << "== test (" << cfg.data.test << ", " << summary.best_dir.string() << ") ==\n"
               << eval::format_result(result);
-    data::write_file_atomic(fs::path(cfg.run.output_dir) / "test_metrics.json", eval::result_json(result).dump(2) + "\n");
+    write_file_atomic(fs::path(cfg.run.output_dir) / "test_metrics.json", eval::result_json(result).dump(2) + "\n");
     sj["test"] = eval::headline_metrics(result);
   }
-  data::write_file_atomic(fs::path(cfg.run.output_dir) / "summary.json", sj.dump(2) + "\n");
+  write_file_atomic(fs::path(cfg.run.output_dir) / "summary.json", sj.dump(2) + "\n");
   std::cout << sj.dump(2) << "\n";
   return 0;
 }
@@ -190,18 +197,13 @@ int main(int argc, char** argv) {
   app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
   app.add_flag("--dump-config", dump, "print the resolved config and exit");
   app.add_option("--resume", resume, "continue the run whose output directory (or last/) this is");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
-  try {
+  if (auto rc = parse_cli(app, argc, argv)) return *rc;
+  return run_main(g_prog, [&] {
     train::TrainConfig cfg;
     config::Schema schema;
     cfg.register_fields(schema);
-    for (const auto& c : configs) schema.load_yaml_file(c);
-    for (const auto& s : sets) schema.set(s);
+    schema.load({configs, "TRIAGE_TRAIN", sets});
+    cfg.validate(false);
     const auto yaml = schema.dump_yaml();
     if (dump) {
       std::cout << yaml;
@@ -222,11 +224,5 @@ int main(int argc, char** argv) {
     }
     if (env.rank == 0) std::cerr << "triage-train: resolved config\n" << yaml;
     return run(cfg, yaml, resume, env);
-  } catch (const InputError& e) {
-    std::cerr << g_prog << ": error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << g_prog << ": internal error: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

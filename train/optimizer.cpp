@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "kernels/adamw/adamw.h"
 
 namespace triage::train {
@@ -74,19 +74,16 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const 
   return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
 }
 
-LrSchedule::LrSchedule(std::string kind, int64_t warmup, int64_t total)
-    : kind_(std::move(kind)), warmup_(warmup), total_(total) {
-  if (kind_ != "linear" && kind_ != "cosine" && kind_ != "constant")
-    throw InputError("optim.schedule: expected linear, cosine or constant, found '" + kind_ + "'");
+LrSchedule::LrSchedule(Schedule kind, int64_t warmup, int64_t total) : kind_(kind), warmup_(warmup), total_(total) {
   if (total_ < 1) throw InputError("training has no optimizer steps (empty training data or run.max_steps = 0)");
 }
 
 double LrSchedule::factor(int64_t step) const {
   if (step < warmup_) return static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, warmup_));
-  if (kind_ == "constant") return 1.0;
+  if (kind_ == Schedule::constant) return 1.0;
   const double progress =
       static_cast<double>(step - warmup_) / static_cast<double>(std::max<int64_t>(1, total_ - warmup_));
-  if (kind_ == "linear") return std::max(0.0, 1.0 - progress);
+  if (kind_ == Schedule::linear) return std::max(0.0, 1.0 - progress);
   return std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));  // cosine, half a cycle
 }
 

@@ -9,6 +9,8 @@
 #include <torch/nn/module.h>
 #include <torch/optim/adamw.h>
 
+#include "train/train_config.h"
+
 namespace triage::train {
 
 struct OptimizerSettings {
@@ -35,13 +37,13 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const 
 // transformers' get_{linear,cosine,constant}_schedule_with_warmup.
 class LrSchedule {
  public:
-  LrSchedule(std::string kind, int64_t warmup_steps, int64_t total_steps);
+  LrSchedule(Schedule kind, int64_t warmup_steps, int64_t total_steps);
   double factor(int64_t step) const;
   int64_t warmup_steps() const { return warmup_; }
   int64_t total_steps() const { return total_; }
 
  private:
-  std::string kind_;
+  Schedule kind_;
   int64_t warmup_, total_;
 };
 

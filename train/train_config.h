@@ -6,14 +6,22 @@
 #include <string>
 #include <vector>
 
-#include "train/config_schema.h"
+#include "core/config_schema.h"
+#include "kernels/kernel_mode.h"
 
 namespace triage::train {
+
+// The enums a config key maps to (names on the key's registration line, train_config.cpp).
+enum class Schedule { linear, cosine, constant };
+enum class DeviceSetting { automatic, cpu, cuda };  // "auto": CUDA when available
+enum class Precision { automatic, fp32, bf16 };     // "auto": bf16 autocast on CUDA, fp32 on the CPU
+enum class Backend { automatic, gloo, nccl };       // "auto": nccl on CUDA, gloo on the CPU
+enum class ClassWeights { none, inverse };
 
 struct TrainConfig {
   struct Model {
     std::string base;           // base or fine-tuned checkpoint directory ("minilm": the packaged MiniLM)
-    std::string kernels = "auto";  // auto | fused | torch
+    kernels::KernelMode kernels = kernels::KernelMode::Auto;
     int64_t max_seq_len = 128;  // sub-words per window, specials included
     int64_t stride = 32;        // overlap between windows of long transcripts
     bool label_all_subwords = false;
@@ -29,13 +37,13 @@ struct TrainConfig {
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
     double warmup_ratio = 0.1;      // of total steps; ignored when warmup_steps >= 0
     int64_t warmup_steps = -1;
-    std::string schedule = "linear";  // linear | cosine | constant
+    Schedule schedule = Schedule::linear;
     double max_grad_norm = 1.0;       // <= 0 disables clipping
     int64_t grad_accum = 1;
   } optim;
   struct Loss {
     double intent_weight = 1.0;
-    std::string class_weights = "none";  // none | inverse
+    ClassWeights class_weights = ClassWeights::none;
     std::vector<std::string> class_weight_values;  // explicit "label=weight" pairs
     double label_smoothing = 0.0;
   } loss;
@@ -47,8 +55,8 @@ struct TrainConfig {
     int64_t max_tokens = 8192;   // token budget per batch (padded)
     int64_t seed = 42;
     int64_t threads = 0;         // intra-op threads, 0 = torch default
-    std::string device = "auto"; // auto | cpu | cuda
-    std::string precision = "auto";  // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
+    DeviceSetting device = DeviceSetting::automatic;
+    Precision precision = Precision::automatic;
     int64_t eval_every = 0;      // steps between dev evaluations; 0 = each epoch
     int64_t log_every = 10;
     int64_t patience = 0;        // early stopping after N evaluations without improvement; 0 = off
@@ -56,15 +64,20 @@ struct TrainConfig {
     std::string metric = "entity_f1";  // entity_f1 | intent_accuracy | frame_accuracy
   } run;
   struct Dist {  // several processes (--nproc-per-node, torchrun, SLURM); ignored in one
-    std::string backend = "auto";  // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
+    Backend backend = Backend::automatic;
     double timeout_s = 300;        // bound on every collective and the rendezvous
     double eval_timeout_s = 3600;  // bound on waiting for rank 0's evaluation / checkpoint writes
     double bucket_mb = 25;         // gradient all-reduce bucket size
     bool overlap = true;           // launch bucket all-reduces from gradient hooks during backward
   } dist;
 
-  // Registers every field with its key and help; the schema writes into this struct.
+  // Registers every field with its key, help and what it accepts; the schema writes into
+  // this struct.
   void register_fields(config::Schema& schema);
+  // The checks across keys (ranges and choices are on the registration lines); throws
+  // InputError naming the key. model.base and data.train are checked only when
+  // require_inputs is set (--dump-config needs none).
+  void validate(bool require_inputs) const;
 };
 
 }  // namespace triage::train

@@ -15,8 +15,9 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include "data/error.h"
-#include "data/log.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/log.h"
 #include "model/packed_cpu.h"
 #include "train/grad_sync.h"
 #include "train/loss.h"
@@ -27,10 +28,10 @@ using nlohmann::json;
 
 namespace triage::train {
 
-torch::Device resolve_device(const std::string& setting, int local_rank) {
+torch::Device resolve_device(DeviceSetting setting, int local_rank) {
   const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
-  if (setting == "cpu") return torch::kCPU;
-  if (setting == "cuda") {
+  if (setting == DeviceSetting::cpu) return torch::kCPU;
+  if (setting == DeviceSetting::cuda) {
     if (!torch::cuda::is_available())
       throw InputError("run.device: cuda was asked for but no CUDA device is available");
     return gpu;
@@ -71,16 +72,6 @@ std::string fmt_duration(double s) {
   return buf;
 }
 
-void write_file_atomic(const fs::path& p, const std::string& text) {
-  const fs::path tmp = p.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw Error(tmp.string() + ": write failed");
-  }
-  fs::rename(tmp, p);
-}
-
 }  // namespace
 
 struct Trainer::Impl {
@@ -88,7 +79,7 @@ struct Trainer::Impl {
   model::Checkpoint ck;
   const BatchSource& train;
   Evaluator dev;
-  json meta;
+  model::CheckpointMeta meta;
   std::unique_ptr<Communicator> own_comm;  // one process: the single-process communicator
   Communicator* comm = nullptr;
   bool root = true;
@@ -108,7 +99,7 @@ struct Trainer::Impl {
   fs::path out_dir;
   std::ofstream metrics;
 
-  Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, json m)
+  Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, model::CheckpointMeta m)
       : cfg(std::move(c)), ck(std::move(k)), train(t), dev(std::move(d)), meta(std::move(m)) {}
 
   Communicator::Timeout eval_timeout() const {
@@ -257,12 +248,12 @@ struct Trainer::Impl {
     }
   }
 
-  json checkpoint_meta(const std::string& kind) const {
-    json m = meta;
-    m["checkpoint"] = kind;
-    m["step"] = step;
-    m["epoch"] = epoch;
-    if (best_step >= 0) m["best"] = {{"metric", cfg.run.metric}, {"value", best}, {"step", best_step}};
+  model::CheckpointMeta checkpoint_meta(const std::string& kind) const {
+    model::CheckpointMeta m = meta;
+    m.checkpoint = kind;
+    m.step = step;
+    m.epoch = epoch;
+    if (best_step >= 0) m.best = model::CheckpointMeta::Best{cfg.run.metric, best, best_step};
     return m;
   }
 
@@ -313,7 +304,7 @@ struct Trainer::Impl {
   }
 };
 
-Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev, json meta,
+Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev, model::CheckpointMeta meta,
                  Communicator* comm, int local_rank)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(ck), train, std::move(dev), std::move(meta))) {
   auto& I = *impl_;
@@ -335,7 +326,7 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   if (I.world > 1 && comm->backend() == "gloo" && I.device.is_cuda())
     throw InputError("dist.backend: gloo runs on CPU here; use nccl (or auto) with run.device cuda, or run.device cpu");
   // auto: bf16 on CUDA, fp32 on the CPU; bf16 on the CPU is opt-in where it is native.
-  I.bf16 = I.cfg.run.precision == "bf16" || (I.device.is_cuda() && I.cfg.run.precision == "auto");
+  I.bf16 = I.cfg.run.precision == Precision::bf16 || (I.device.is_cuda() && I.cfg.run.precision == Precision::automatic);
   if (I.bf16 && I.device.is_cpu() && !model::cpu_has_native_bf16())
     throw InputError("run.precision: bf16 on the CPU needs native bf16 products (AVX512-BF16 or AMX), which this "
                      "CPU lacks; use fp32 (or auto)");

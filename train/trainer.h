@@ -73,7 +73,7 @@ class Trainer {
   // comm: this rank's communicator (null: one process); train must then be this rank's
   // shard, with the same number of batches on every rank. local_rank picks the GPU.
   Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& train, Evaluator dev,
-          nlohmann::json meta, Communicator* comm = nullptr, int local_rank = 0);
+          model::CheckpointMeta meta, Communicator* comm = nullptr, int local_rank = 0);
   ~Trainer();
   // Continues from dir/last/training_state (dir = run.output_dir of the interrupted run,
   // or its last/ directory). Weights come from the checkpoint beside the state.
@@ -92,6 +92,6 @@ class Trainer {
 };
 
 // The device run.device resolves to (auto: CUDA when available); CUDA device local_rank.
-torch::Device resolve_device(const std::string& setting, int local_rank = 0);
+torch::Device resolve_device(DeviceSetting setting, int local_rank = 0);
 
 }  // namespace triage::train

@@ -11,7 +11,7 @@
 #include <string>
 #include <system_error>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/generate/parts.h"
 
 namespace triage::data {

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/generate/parts.h"
 
 namespace triage::data::gen {

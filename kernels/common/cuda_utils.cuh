@@ -1,24 +1,13 @@
-// Device helpers shared by the .cu files: the CUDA check macro, bf16/fp32 loads and
+// Device helpers shared by the .cu files: bf16/fp32 loads and
 // stores, warp and block sums, and the deterministic column reduction of per-block
-// partial sums (used for the bias, gamma and beta gradients). Only CUDA headers here.
+// partial sums (used for the bias, gamma and beta gradients). CUDA and standard headers only.
 #pragma once
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-#include <stdexcept>
-#include <string>
-
+#include "core/check.h"  // TRIAGE_CUDA_CHECK: every CUDA runtime call goes through it
 #include "kernels/common/dtype.h"
-
-// Every CUDA runtime call goes through this: the error names the call, the file and the line.
-#define TRIAGE_CUDA_CHECK(call)                                                              \
-  do {                                                                                       \
-    const cudaError_t triage_err_ = (call);                                                  \
-    if (triage_err_ != cudaSuccess)                                                          \
-      throw std::runtime_error(std::string(#call) + " failed at " + __FILE__ + ":" +         \
-                               std::to_string(__LINE__) + ": " + cudaGetErrorString(triage_err_)); \
-  } while (0)
 
 namespace triage::kernels::cu {
 

@@ -2,9 +2,9 @@
 // (first / average / max aggregation), on a tiny in-memory WordPiece vocabulary.
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "data/align.h"
 #include "data/decode.h"
-#include "data/error.h"
 #include "data/labels.h"
 #include "tests/data/data_test_util.h"
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/error.h"
 #include "data/batching.h"
-#include "data/error.h"
 
 namespace triage::data {
 namespace {

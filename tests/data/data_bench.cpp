@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "data/align.h"
-#include "data/error.h"
 #include "data/readers.h"
 #include "data/tokenizer.h"
 

@@ -2,7 +2,7 @@
 // that every error names file:line (and the span), and that conversions round-trip.
 #include <gtest/gtest.h>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/readers.h"
 #include "data/tag_scheme.h"
 #include "data/writers.h"
@@ -109,7 +109,7 @@ TEST(JointBert, TrailingSpacesMultiIntentAndMismatch) {
   t.write("train/seq.out", "O O B-track \nO O O O B-time \nO O O\n");
   t.write("train/label", "PlayMusic\nBook#Time\nFly\n");
   Diagnostics d(false);
-  auto ex = collect(t.path / "train", Format::jointbert, d);
+  auto ex = collect(t.path() / "train", Format::jointbert, d);
   ASSERT_EQ(ex.size(), 2u);
   EXPECT_EQ(ex[0].text, "play the song");
   EXPECT_EQ(ex[0].entities, (std::vector<EntitySpan>{{9, 13, "track"}}));
@@ -117,8 +117,8 @@ TEST(JointBert, TrailingSpacesMultiIntentAndMismatch) {
   EXPECT_EQ(ex[1].id, "train-1");
   ASSERT_EQ(d.errors().size(), 1u);
   EXPECT_EQ(d.errors()[0].to_string(),
-            (t.path / "train/seq.in").string() + ":3: 2 tokens in seq.in but 3 tags in " +
-                (t.path / "train/seq.out").string() + ":3");
+            (t.path() / "train/seq.in").string() + ":3: 2 tokens in seq.in but 3 tags in " +
+                (t.path() / "train/seq.out").string() + ":3");
 }
 
 TEST(JointBert, LineCountMismatchIsAnError) {
@@ -126,7 +126,7 @@ TEST(JointBert, LineCountMismatchIsAnError) {
   t.write("s/seq.in", "a b\nc\n");
   t.write("s/seq.out", "O O\n");
   Diagnostics d(false);
-  collect(t.path / "s", Format::jointbert, d);
+  collect(t.path() / "s", Format::jointbert, d);
   ASSERT_EQ(d.errors().size(), 1u);
   EXPECT_NE(d.errors()[0].message.find("different line counts"), std::string::npos);
 }
@@ -202,9 +202,9 @@ TEST(Convert, JsonlToConllToJsonlAndJointBert) {
   const std::vector<Example> ex = read_all(f, Format::jsonl);
   // JSONL -> JSONL is byte-identical in content (ids, turns, extra fields kept).
   WriteReport r1;
-  write_jsonl(t.path / "copy.jsonl", ex, r1);
+  write_jsonl(t.path() / "copy.jsonl", ex, r1);
   EXPECT_TRUE(r1.warnings().empty());
-  const std::vector<Example> back = read_all(t.path / "copy.jsonl", Format::jsonl);
+  const std::vector<Example> back = read_all(t.path() / "copy.jsonl", Format::jsonl);
   ASSERT_EQ(back.size(), ex.size());
   for (size_t i = 0; i < ex.size(); ++i) {
     EXPECT_EQ(back[i].text, ex[i].text);
@@ -217,21 +217,21 @@ TEST(Convert, JsonlToConllToJsonlAndJointBert) {
   WriteReport r2;
   WriteOptions wo;
   wo.scheme = TagScheme::bioes;
-  write_conll(t.path / "x.conll", ex, wo, r2);
+  write_conll(t.path() / "x.conll", ex, wo, r2);
   EXPECT_EQ(r2.dropped_intents, 1);
   EXPECT_EQ(r2.flattened_transcripts, 1);
   EXPECT_EQ(r2.dropped_extra_fields, 1);
   ReadOptions ro;
   ro.scheme = TagScheme::bioes;
-  const std::vector<Example> conll = read_all(t.path / "x.conll", Format::conll, ro);
+  const std::vector<Example> conll = read_all(t.path() / "x.conll", Format::conll, ro);
   ASSERT_EQ(conll.size(), 2u);
   EXPECT_EQ(conll[0].text, ex[0].text);
   EXPECT_EQ(conll[0].entities, ex[0].entities);
   EXPECT_EQ(conll[1].text, "customer : order 12 , please");
   // -> JointBERT keeps intents.
   WriteReport r3;
-  write_jointbert(t.path / "jb", ex, {}, r3);
-  const std::vector<Example> jb = read_all(t.path / "jb", Format::jointbert);
+  write_jointbert(t.path() / "jb", ex, {}, r3);
+  const std::vector<Example> jb = read_all(t.path() / "jb", Format::jointbert);
   EXPECT_EQ(jb[0].entities, ex[0].entities);
   EXPECT_EQ(jb[0].intent, "travel");
   EXPECT_EQ(jb[1].intent, "");
@@ -244,14 +244,14 @@ TEST(FindSources, DatasetFoldersAndFiles) {
   t.write("d/test.jsonl", "{\"text\": \"a\"}\n");
   t.write("d/dev.conll", "a O\n");
   t.write("d/labels.txt", "x\n");
-  auto s = find_sources(t.path / "d");
+  auto s = find_sources(t.path() / "d");
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0].split, "train");
   EXPECT_EQ(s[0].format, Format::jointbert);
   EXPECT_EQ(s[1].split, "dev");
   EXPECT_EQ(s[2].split, "test");
-  EXPECT_EQ(find_sources(t.path / "d", Format::jsonl).size(), 1u);
-  EXPECT_THROW(find_sources(t.path / "nope"), InputError);
+  EXPECT_EQ(find_sources(t.path() / "d", Format::jsonl).size(), 1u);
+  EXPECT_THROW(find_sources(t.path() / "nope"), InputError);
 }
 
 }  // namespace

@@ -114,10 +114,10 @@ TEST(RoundTrip, Snips) {
 #ifdef TRIAGE_HAVE_GENERATE
 TEST(RoundTrip, GeneratedSampleCorpus) {
   testing::TempDir dir;
-  generate_corpus(dir.path, 13, GenerateOptions{});
+  generate_corpus(dir.path(), 13, GenerateOptions{});
   Totals t;
   for (const char* split : {"train", "dev", "test"})
-    check_source(dir.path / (std::string(split) + ".jsonl"), Format::jsonl, t);
+    check_source(dir.path() / (std::string(split) + ".jsonl"), Format::jsonl, t);
   EXPECT_EQ(t.examples, 2000 + 300 + 300);
 }
 #endif

@@ -1,5 +1,5 @@
-// Helpers shared by the data-layer tests: a tiny in-memory WordPiece tokenizer (so unit
-// tests need nothing from ../shared), temporary files, and the shared-data locations.
+// Helpers of the data-layer tests: a tiny in-memory WordPiece tokenizer (so unit tests need
+// nothing from ../shared); temporary directories come from tests/common/test_util.h.
 #pragma once
 
 #include <cstdlib>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "data/wordpiece.h"
+#include "tests/common/test_util.h"
 
 namespace triage::data::testing {
 
@@ -37,34 +38,7 @@ inline std::unique_ptr<WordPieceTokenizer> tiny_tokenizer() {
   return std::make_unique<WordPieceTokenizer>(vocab, WordPieceOptions{}, added);
 }
 
-// A fresh temporary directory, removed by the destructor.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("triage_data_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::filesystem::path write(const std::string& name, const std::string& content) const {
-    const auto p = path / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-};
-
-inline std::filesystem::path shared_dir() {
-  const char* env = std::getenv("TRIAGE_SHARED_DIR");
-  return env ? env : TRIAGE_SHARED_DIR;
-}
+using triage::testing::TempDir;
+using triage::testing::shared_dir;
 
 }  // namespace triage::data::testing

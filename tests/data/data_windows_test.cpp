@@ -6,9 +6,9 @@
 
 #include <random>
 
+#include "core/error.h"
 #include "data/align.h"
 #include "data/decode.h"
-#include "data/error.h"
 #include "data/windows.h"
 #include "tests/data/data_test_util.h"
 

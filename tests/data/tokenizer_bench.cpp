@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/tokenizer.h"
 
 int main(int argc, char** argv) {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 

@@ -7,16 +7,18 @@
 #include <functional>
 #include <random>
 
+#include "core/error.h"
 #include "data/bert_normalizer.h"
-#include "data/error.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/unicode/tables.h"
 #include "data/utf8.h"
 #include "data/vocab_map.h"
 #include "data/wordpiece.h"
+#include "tests/common/test_util.h"
 
 namespace triage::data {
 namespace {
+using triage::testing::error_of;
 namespace fs = std::filesystem;
 using Offsets = std::vector<std::pair<int32_t, int32_t>>;
 
@@ -47,14 +49,6 @@ void write(const fs::path& file, const std::string& text) {
   std::ofstream(file, std::ios::binary) << text;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 TEST(UnicodeTables, Flags) {
   EXPECT_TRUE(unicode::flags(U' ') & unicode::kSplitSpace);

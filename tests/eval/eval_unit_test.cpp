@@ -1,6 +1,6 @@
 // Unit tests for triage_eval: seqeval chunking edge cases (default and strict), report
 // arithmetic against the libraries' documented examples, the printed layouts, the
-// predictions reader and the Tagger seam. The Python oracle (scripts/parity/eval_oracle.py)
+// predictions reader. The Python oracle (scripts/parity/eval_oracle.py)
 // covers random sets; these pin the cases by hand.
 #include <gtest/gtest.h>
 
@@ -12,7 +12,6 @@
 #include "eval/evaluate.h"
 #include "eval/predictions.h"
 #include "eval/scores.h"
-#include "eval/tagger.h"
 
 namespace ev = triage::eval;
 using Tags = std::vector<std::string>;
@@ -245,40 +244,4 @@ TEST(Evaluate, SentenceAccuracyAndStrictErrors) {
   } catch (const triage::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bad.conll:2: predicted column"), std::string::npos) << e.what();
   }
-}
-
-// ---- Tagger seam -----------------------------------------------------------------------
-
-namespace {
-class UpperTagger : public ev::Tagger {
- public:
-  bool drop_one = false;
-  std::vector<ev::Tagging> tag(std::span<const ev::LabelledExample> batch) override {
-    std::vector<ev::Tagging> out;
-    for (const auto& ex : batch) {
-      ev::Tagging t;
-      for (const auto& w : ex.words) t.tags.push_back(std::isupper(static_cast<unsigned char>(w[0])) ? "B-N" : "O");
-      if (drop_one && !t.tags.empty()) t.tags.pop_back();
-      t.intent = "q";
-      out.push_back(std::move(t));
-    }
-    return out;
-  }
-};
-}  // namespace
-
-TEST(Tagger, BatchingDoesNotChangeTheSet) {
-  std::vector<ev::LabelledExample> ex = {
-      {{"Ann", "runs"}, {"B-N", "O"}, "q", 1}, {{"go"}, {"O"}, "r", 2}, {{"Bob"}, {"O"}, "q", 3}};
-  UpperTagger t;
-  const auto one = ev::tag_examples(ex, t, 1, "d");
-  const auto all = ev::tag_examples(ex, t, 2, "d");
-  ASSERT_EQ(one.sentences.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(one.sentences[i].pred, all.sentences[i].pred);
-    EXPECT_EQ(one.sentences[i].pred_intent, all.sentences[i].pred_intent);
-  }
-  EXPECT_DOUBLE_EQ(ev::evaluate(one).sentence_accuracy, 1.0 / 3.0);
-  t.drop_one = true;
-  EXPECT_THROW(ev::tag_examples(ex, t, 2, "d"), triage::Error);
 }

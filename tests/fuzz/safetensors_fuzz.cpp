@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "model/safetensors.h"
 
 namespace st = triage::st;

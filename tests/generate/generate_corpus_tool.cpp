@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "data/generate/generate.h"
 
 int main(int argc, char** argv) {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "data/error.h"
+#include "core/error.h"
 
 namespace fs = std::filesystem;
 using triage::data::GenerateOptions;

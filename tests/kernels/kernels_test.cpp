@@ -9,46 +9,40 @@
 #include <torch/torch.h>
 
 #include "kernels/device_info.h"
+#include "tests/common/test_util.h"
 #include "tests/kernels/fused_training.h"
 #include "tests/kernels/kernel_parity.h"
 
 namespace triage::kernels::testing {
 namespace {
 
+using triage::testing::error_of;
+
 INSTANTIATE_TEST_SUITE_P(Cpu, KernelParity,
                          ::testing::Values(Case{"cpu_fp32_vs_torch", torch::kCPU, torch::kFloat, 1e-5, 1e-5, false}),
                          [](const auto& info) { return std::string(info.param.name); });
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 TEST(FusedOps, ErrorsNameTheProblem) {
   auto x = torch::randn({2, 36});
-  EXPECT_NE(error_of([&] { bias_gelu(x, torch::randn({35})); }).find("does not match"), std::string::npos);
-  EXPECT_NE(error_of([&] { bias_gelu(x.to(torch::kHalf), torch::randn({36})); }).find("Half"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { bias_gelu(x, torch::randn({35})); }).find("does not match"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { bias_gelu(x.to(torch::kHalf), torch::randn({36})); }).find("Half"), std::string::npos);
   auto ids = torch::tensor({{1, 60}}, torch::kLong), pos = torch::tensor({{0, 1}}, torch::kLong);
-  auto msg = error_of([&] {
+  auto msg = error_of<std::exception>([&] {
     embeddings_layer_norm(ids, pos, {}, torch::randn({50, 36}), torch::randn({4, 36}), {}, torch::ones({36}),
                           torch::zeros({36}), 1e-12, 0.0);
   });
   EXPECT_NE(msg.find("input id 60 at token 1"), std::string::npos) << msg;
-  msg = error_of([&] { token_cross_entropy(torch::randn({3, 4}), torch::tensor({0, 7, -100}, torch::kLong)); });
+  msg = error_of<std::exception>([&] { token_cross_entropy(torch::randn({3, 4}), torch::tensor({0, 7, -100}, torch::kLong)); });
   EXPECT_NE(msg.find("target 7 at row 1"), std::string::npos) << msg;
-  msg = error_of([&] { attention_softmax(torch::randn({2, 1, 3, 4}), torch::ones({2, 5}), 1.0, 0.0); });
+  msg = error_of<std::exception>([&] { attention_softmax(torch::randn({2, 1, 3, 4}), torch::ones({2, 5}), 1.0, 0.0); });
   EXPECT_NE(msg.find("key_mask"), std::string::npos) << msg;
-  msg = error_of([&] {
+  msg = error_of<std::exception>([&] {
     auto p = torch::zeros({3}, torch::kBFloat16);
     adamw_step({p}, {p}, {torch::zeros({3})}, {torch::zeros({3})}, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0);
   });
   EXPECT_NE(msg.find("master_params"), std::string::npos) << msg;
-  EXPECT_NE(error_of([] { parse_kernel_mode("fast"); }).find("auto, fused or torch"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([] { parse_kernel_mode("fast"); }).find("auto, fused or torch"), std::string::npos);
 }
 
 TEST(FusedOps, KernelModeParsesAndDefaults) {

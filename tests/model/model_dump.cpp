@@ -12,7 +12,8 @@
 
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
+#include "core/run_main.h"
 #include "model/checkpoint.h"
 #include "model/safetensors.h"
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: model_dump --model DIR --inputs IN.safetensors --out OUT.safetensors [--save DIR]\n";
     return 2;
   }
-  try {
+  return triage::run_main("model_dump", [&] {
     model::LoadOptions opt;
     opt.require_tokenizer = false;
     auto ck = model::load_checkpoint(model_dir, opt);
@@ -86,13 +87,11 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < keep.size(); ++i)
       tw.push_back({names[i], st::Dtype::F32, keep[i].sizes().vec(), keep[i].data_ptr(), (size_t)keep[i].nbytes()});
     st::write(out, tw);
-    if (!save.empty()) model::save_checkpoint(save, ck.model, ck.tokenizer.get(), {{"source", model_dir}});
-  } catch (const InputError& e) {
-    std::cerr << "model_dump: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "model_dump: internal error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    if (!save.empty()) {
+      model::CheckpointMeta meta;
+      meta.base_model = model_dir;
+      model::save_checkpoint(save, ck.model, ck.tokenizer.get(), meta);
+    }
+    return 0;
+  });
 }

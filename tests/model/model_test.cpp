@@ -7,15 +7,19 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "model/checkpoint.h"
+#include "model/inference_options.h"
 #include "model/packed_cpu.h"
 #include "model/safetensors.h"
+#include "tests/common/test_util.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace triage;
 using namespace triage::model;
+using triage::testing::error_of;
+using triage::testing::TempDir;
 
 namespace {
 
@@ -30,21 +34,6 @@ json tiny_config(const std::string& type = "bert") {
   return j;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("triage-model-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-  static inline int counter_ = 0;
-};
 
 void write_json(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(2); }
 
@@ -60,19 +49,10 @@ fs::path make_checkpoint(const fs::path& dir, const json& cfg, bool intent = fal
   if (intent) c.intent_labels = {"billing", "refund"};
   torch::manual_seed(7);
   TokenClassifier m(c);
-  save_checkpoint(dir, m, nullptr, json::object());
+  save_checkpoint(dir, m, nullptr, CheckpointMeta{});
   return dir;
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "<no InputError>";
-}
 
 // Rewrites model.safetensors of dir with edit(name, tensor) -> keep?
 void rewrite_weights(const fs::path& dir,
@@ -122,17 +102,69 @@ TEST(ModelConfig, RejectsBadValues) {
   EXPECT_NE(error_of([&] { config_from_json(j, "c.json"); }).find("expected an integer"), std::string::npos);
 }
 
+// triage.json: typed, errors name the file and key; the one inference setup reads it.
+TEST(CheckpointMeta, ReadsTypedAndNamesBadKeys) {
+  auto m = CheckpointMeta::from_json(json{{"max_seq_len", 64}, {"stride", 8}, {"checkpoint", "best"},
+                                          {"best", {{"metric", "entity_f1"}, {"value", 0.5}, {"step", 3}}},
+                                          {"someday", 1}},
+                                     "ck/triage.json");
+  EXPECT_EQ(m.max_seq_len, 64);
+  EXPECT_EQ(m.stride, 8);
+  ASSERT_TRUE(m.best.has_value());
+  EXPECT_EQ(m.best->step, 3);
+  EXPECT_EQ(m.to_json().at("someday"), 1);  // unknown keys round-trip
+  EXPECT_EQ(CheckpointMeta::from_json(m.to_json(), "x").to_json(), m.to_json());
+  auto msg = error_of([] { CheckpointMeta::from_json(json{{"stride", "wide"}}, "ck/triage.json"); });
+  EXPECT_NE(msg.find("ck/triage.json: key 'stride': expected an integer, found \"wide\""), std::string::npos) << msg;
+  msg = error_of([] { CheckpointMeta::from_json(json{{"best", {{"step", "x"}}}}, "ck/triage.json"); });
+  EXPECT_NE(msg.find("ck/triage.json (best): key 'step'"), std::string::npos) << msg;
+}
+
+TEST(InferenceOptions, CheckpointThenOverridesClampedAndValidated) {
+  const auto config = config_from_json(tiny_config(), "test");  // 24 positions
+  CheckpointMeta meta;
+  auto po = inference_options(meta, config);  // no window setting: 128 clamped to 24, stride lowered
+  EXPECT_EQ(po.windows.max_seq_len, 24);
+  EXPECT_EQ(po.windows.stride, 5);
+  meta.max_seq_len = 16;
+  meta.stride = 4;
+  meta.source = "ck/triage.json";
+  po = inference_options(meta, config);
+  EXPECT_EQ(po.windows.max_seq_len, 16);
+  EXPECT_EQ(po.windows.stride, 4);
+  InferenceOverrides o;
+  o.stride = 2;
+  o.max_tokens = 4;  // raised to one full window
+  po = inference_options(meta, config, o);
+  EXPECT_EQ(po.windows.max_seq_len, 16);
+  EXPECT_EQ(po.windows.stride, 2);
+  EXPECT_EQ(po.max_tokens, 16);
+  meta.stride = 14;
+  auto msg = error_of([&] { inference_options(meta, config); });
+  EXPECT_NE(msg.find("ck/triage.json: stride 14: expected 0 <= stride < max_seq_len - 2 = 14"), std::string::npos) << msg;
+  o.stride = -1;
+  o.stride_key = "--stride";
+  msg = error_of([&] { inference_options(meta, config, o); });
+  EXPECT_NE(msg.find("--stride -1: expected"), std::string::npos) << msg;
+}
+
 TEST(Checkpoint, RoundTripKeepsWeightsAndLabels) {
   TempDir tmp;
   auto dir = make_checkpoint(tmp.path() / "ck", tiny_config(), /*intent=*/true);
   auto a = load_checkpoint(dir, weights_only());
   auto b_dir = tmp.path() / "ck2";
-  save_checkpoint(b_dir, a.model, nullptr, {{"note", "x"}});
+  CheckpointMeta note;
+  note.extra["note"] = "x";  // a key triage does not know survives the round trip
+  note.stride = 5;
+  save_checkpoint(b_dir, a.model, nullptr, note);
   auto b = load_checkpoint(b_dir, weights_only());
   EXPECT_EQ(b.config().labels, (std::vector<std::string>{"O", "B-order_id", "I-order_id"}));
   EXPECT_EQ(b.config().intent_labels, (std::vector<std::string>{"billing", "refund"}));
   EXPECT_TRUE(b.report.initialised.empty());
-  EXPECT_EQ(b.triage_meta.value("note", ""), "x");
+  EXPECT_EQ(b.meta.extra.value("note", ""), "x");
+  EXPECT_EQ(b.meta.stride, 5);
+  EXPECT_FALSE(b.meta.max_seq_len.has_value());
+  EXPECT_EQ(b.meta.labels, b.config().labels);
   auto pa = a.model->named_parameters(), pb = b.model->named_parameters();
   ASSERT_EQ(pa.size(), pb.size());
   for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "model/safetensors.h"
 
 namespace {

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "data/error.h"
+#include "core/error.h"
+#include "tests/common/test_util.h"
 
 namespace fs = std::filesystem;
 using namespace triage::st;
+using triage::testing::TempDir;
 
 namespace {
 
@@ -25,23 +27,6 @@ constexpr Dtype kAllDtypes[] = {Dtype::BOOL, Dtype::U8,  Dtype::I8,   Dtype::I16
                                 Dtype::F16,  Dtype::BF16, Dtype::I32, Dtype::U32, Dtype::F32,
                                 Dtype::I64,  Dtype::U64, Dtype::F64};
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "triage-st-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::vector<std::byte> bytes_of(std::string_view s) {
   std::vector<std::byte> out(s.size());

@@ -10,10 +10,13 @@
 
 #include <torch/torch.h>
 
-#include "data/error.h"
+#include "core/error.h"
+#include "data/example.h"
 #include "data/wordpiece.h"
 #include "model/checkpoint.h"
 #include "model/config.h"
+#include "model/inference_options.h"
+#include "model/predictor.h"
 #include "model/packed_cpu.h"
 #include "serve/engine.h"
 
@@ -70,7 +73,10 @@ fs::path make_checkpoint(const std::string& name, bool biased) {
       if (p.key() == "intent_classifier.bias") p.value().index_put_({2}, 100.0);
     }
   }
-  model::save_checkpoint(dir, m, tok.get(), {{"max_seq_len", 12}, {"stride", 3}});
+  model::CheckpointMeta meta;
+  meta.max_seq_len = 12;  // not the defaults (128, 32): serve and eval must both read them
+  meta.stride = 3;
+  model::save_checkpoint(dir, m, tok.get(), meta);
   return dir;
 }
 
@@ -108,6 +114,41 @@ TEST(Engine, LoadsNameVersionLabels) {
   SnapshotOptions missing;
   missing.dir = "/nonexistent/dir";
   EXPECT_THROW(ModelSnapshot::load(missing), triage::InputError);
+}
+
+// triage-eval and triage-serve window a checkpoint through the one inference setup
+// (model/inference_options.h): triage.json's window length and stride (12 and 3 here, not
+// the defaults 128 and 32), and on a text several windows long the same entities.
+TEST(Engine, WindowsAsEvalDoes) {
+  const auto dir = make_checkpoint("random", false);
+  auto s = load(dir);
+  auto ck = model::load_checkpoint(dir);
+  ck.model->eval();
+  ck.model->pack_for_cpu_precision("fp32", "--precision");  // as triage-eval --model
+  const model::PredictOptions po = model::inference_options(ck.meta, ck.config());  // eval's defaults
+  EXPECT_EQ(po.windows.max_seq_len, 12);
+  EXPECT_EQ(po.windows.stride, 3);
+  EXPECT_EQ(s->max_seq_len(), po.windows.max_seq_len);
+  EXPECT_EQ(s->stride(), po.windows.stride);
+  const std::string text =
+      "please refund my order 123 for jane @ example . com the money is for the order please refund my order 321 "
+      "hello agent customer refund refund order email please my order is a-123 please refund jane";
+  auto req = text_request(text);
+  auto job = s->prepare_route(req, PrepareLimits{});
+  run_alone(job);
+  EXPECT_GT(job->rows, 3);  // several windows
+  const auto served = s->route_response(*job);
+  model::Predictor eval_side(ck.model, ck.tokenizer, po);
+  const auto pred = eval_side.predict({data::make_text_example("t", text)}).at(0);
+  EXPECT_EQ(pred.windows, job->rows);
+  ASSERT_GT(pred.decoded.spans.size(), 0u);  // random weights still tag a few spans here
+  ASSERT_EQ(served.entities.size(), pred.decoded.spans.size());
+  for (size_t k = 0; k < served.entities.size(); ++k) {
+    const auto& sp = pred.decoded.spans[k];
+    EXPECT_EQ(served.entities[k].label, eval_side.schema().entity_types()[static_cast<size_t>(sp.type)]);
+    EXPECT_EQ(served.entities[k].start, sp.start);
+    EXPECT_EQ(served.entities[k].end, sp.end);
+  }
 }
 
 // The same requests give the same answers alone and batched (windows included).

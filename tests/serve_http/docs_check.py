@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The serving docs stay consistent: docs/openapi.yaml parses (PyYAML), every $ref resolves,
-it has every endpoint and error reason of the server's contract, and (when
+it has every endpoint of the server's contract and every error reason of the server's own
+table (`triage-serve --list-errors`, serve/errors.h) with its status, and (when
 openapi-spec-validator is installed) validates as OpenAPI 3.0; docs/grafana/triage-serve.json
 is JSON whose queries name only triage-serve's metrics and use each of them.
 Exit 0 pass, 1 fail, 77 skipped (PyYAML missing).
@@ -8,14 +9,20 @@ Exit 0 pass, 1 fail, 77 skipped (PyYAML missing).
 import json
 import os
 import re
+import subprocess
 import sys
 
 ROOT = os.environ.get("TRIAGE_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ENDPOINTS = {"/v1/route": "post", "/v1/tag": "post", "/healthz": "get", "/readyz": "get", "/metrics": "get",
              "/v1/info": "get", "/admin/reload": "post"}
-REASONS = ["bad_json", "invalid_utf8", "missing_field", "bad_field", "unauthorized", "admin_disabled", "not_found",
-           "method_not_allowed", "reload_in_progress", "body_too_large", "text_too_long", "too_many_texts",
-           "too_many_turns", "reload_failed", "queue_full", "not_ready", "draining", "deadline_exceeded", "internal"]
+BIN = os.environ.get("TRIAGE_BIN_DIR") or os.path.join(ROOT, "build", "bin")
+
+
+def error_table():
+    """The server's error table: [{"reason", "status", "metric", "meaning"}, ...]."""
+    out = subprocess.run([os.path.join(BIN, "triage-serve"), "--list-errors"], check=True, capture_output=True,
+                         text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
 METRICS = {"triage_requests_total", "triage_request_duration_seconds", "triage_tokenize_duration_seconds",
            "triage_queue_duration_seconds", "triage_inference_duration_seconds", "triage_batch_size",
            "triage_batch_tokens", "triage_queue_depth", "triage_model_info", "triage_route_decisions_total",
@@ -54,11 +61,20 @@ def main():
             fails.append(f"missing {method.upper()} {path}")
     enum = spec["components"]["schemas"]["Error"]["properties"]["reason"]["enum"]
     text = open(os.path.join(ROOT, "docs", "openapi.yaml")).read()
-    for reason in REASONS:
+    table = error_table()
+    if len(table) < 10:
+        fails.append(f"triage-serve --list-errors printed {len(table)} reasons")
+    for row in table:
+        reason = row["reason"]
         if reason not in enum:
             fails.append(f"reason {reason} not in Error.reason's enum")
         if text.count(reason) < 2:
             fails.append(f"reason {reason} not described in a response")
+        if row["metric"] and row["metric"] not in text:
+            fails.append(f"failure label {row['metric']} of reason {reason} not in docs/openapi.yaml")
+    for reason in enum:
+        if reason not in {row["reason"] for row in table}:
+            fails.append(f"Error.reason's enum lists {reason}, which triage-serve does not answer")
     try:
         from openapi_spec_validator import validate
         validate(spec)

@@ -9,10 +9,11 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include "data/error.h"
+#include "core/config_schema.h"
+#include "core/error.h"
 #include "model/checkpoint.h"
 #include "model/packed_cpu.h"
-#include "train/config_schema.h"
+#include "tests/common/test_util.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
 #include "train/train_config.h"
@@ -21,17 +22,9 @@
 namespace fs = std::filesystem;
 using namespace triage;
 using namespace triage::train;
+using triage::testing::error_of;
 
 namespace {
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "<no InputError>";
-}
 
 fs::path temp_dir(const std::string& name) {
   auto p = fs::temp_directory_path() / ("triage-train-test-" + std::to_string(::getpid()) + "-" + name);
@@ -52,7 +45,7 @@ TEST(ConfigSchema, LayersFilesThenSetAndDumpsBack) {
   EXPECT_DOUBLE_EQ(c.optim.lr, 1e-4);
   EXPECT_EQ(c.run.epochs, 2);
   EXPECT_EQ(c.run.batch_size, 8);
-  EXPECT_EQ(c.optim.schedule, "cosine");
+  EXPECT_EQ(c.optim.schedule, Schedule::cosine);
   EXPECT_EQ(c.loss.class_weight_values, (std::vector<std::string>{"O=0.5", "B-x=2"}));
   // the dump reloads to the same values
   TrainConfig d;
@@ -81,19 +74,56 @@ TEST(ConfigSchema, UnknownKeyNamesNearestAndLine) {
   EXPECT_NE(msg.find("bad.yaml:"), std::string::npos) << msg;
 }
 
+// The one loader: files, then TRIAGE_TRAIN_* environment, then --set; then the ranges
+// declared on the registration lines, naming the key; cross-key checks in validate().
+TEST(ConfigSchema, LoaderLayersEnvironmentAndChecksRanges) {
+  const auto path = fs::temp_directory_path() / ("triage-train-cfg-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << "run:\n  batch_size: 8\n  epochs: 4\n";
+  ::setenv("TRIAGE_TRAIN_RUN_BATCH_SIZE", "16", 1);
+  ::setenv("TRIAGE_TRAIN_RUN_DEVICE", "cpu", 1);
+  {
+    TrainConfig c;
+    config::Schema s;
+    c.register_fields(s);
+    s.load({{path.string()}, "TRIAGE_TRAIN", {"run.epochs=2"}});
+    EXPECT_EQ(c.run.batch_size, 16);  // environment over the file
+    EXPECT_EQ(c.run.epochs, 2);       // --set over the file
+    EXPECT_EQ(c.run.device, DeviceSetting::cpu);
+  }
+  {
+    TrainConfig c;
+    config::Schema s;
+    c.register_fields(s);
+    auto msg = error_of([&] { s.load({{path.string()}, "TRIAGE_TRAIN", {"run.batch_size=0"}}); });
+    EXPECT_NE(msg.find("run.batch_size: expected an integer in [1, 1048576], found 0"), std::string::npos) << msg;
+    msg = error_of([&] { s.load({{}, "", {"dist.timeout_s=0"}}); });
+    EXPECT_NE(msg.find("dist.timeout_s: expected a number > 0, found 0"), std::string::npos) << msg;
+  }
+  ::unsetenv("TRIAGE_TRAIN_RUN_BATCH_SIZE");
+  ::unsetenv("TRIAGE_TRAIN_RUN_DEVICE");
+  fs::remove(path);
+  TrainConfig c;
+  c.model.stride = 200;
+  auto msg = error_of([&] { c.validate(false); });
+  EXPECT_NE(msg.find("model.stride: expected 0 <= stride < model.max_seq_len - 2 = 126, found 200"), std::string::npos)
+      << msg;
+  c.model.stride = 32;
+  EXPECT_NE(error_of([&] { c.validate(true); }).find("model.base: required"), std::string::npos);
+}
+
 TEST(Schedule, MatchesTransformersFormulas) {
-  LrSchedule lin("linear", 10, 110);
+  LrSchedule lin(Schedule::linear, 10, 110);
   EXPECT_DOUBLE_EQ(lin.factor(0), 0.0);
   EXPECT_DOUBLE_EQ(lin.factor(5), 0.5);
   EXPECT_DOUBLE_EQ(lin.factor(10), 1.0);
   EXPECT_DOUBLE_EQ(lin.factor(60), 0.5);
   EXPECT_DOUBLE_EQ(lin.factor(110), 0.0);
-  LrSchedule cos("cosine", 10, 110);
+  LrSchedule cos(Schedule::cosine, 10, 110);
   EXPECT_NEAR(cos.factor(60), 0.5, 1e-12);
   EXPECT_NEAR(cos.factor(35), 0.5 * (1 + std::cos(M_PI * 0.25)), 1e-12);
-  LrSchedule con("constant", 0, 5);
+  LrSchedule con(Schedule::constant, 0, 5);
   EXPECT_DOUBLE_EQ(con.factor(3), 1.0);
-  EXPECT_NE(error_of([] { LrSchedule("linear", 0, 0); }).find("no optimizer steps"), std::string::npos);
+  EXPECT_NE(error_of([] { LrSchedule(Schedule::linear, 0, 0); }).find("no optimizer steps"), std::string::npos);
 }
 
 namespace {
@@ -217,7 +247,7 @@ TrainConfig toy_config(const fs::path& out) {
   c.run.output_dir = out.string();
   c.run.eval_every = 4;
   c.run.log_every = 2;
-  c.run.device = "cpu";
+  c.run.device = DeviceSetting::cpu;
   c.optim.lr = 1e-2;
   c.optim.grad_accum = 2;
   return c;
@@ -307,7 +337,7 @@ TEST(Trainer, Bf16AutocastOnCpu) {
     cfg.optim.grad_accum = 1;
     cfg.run.eval_every = 0;
     cfg.run.log_every = 1;
-    cfg.run.precision = precision;
+    cfg.run.precision = precision == "bf16" ? Precision::bf16 : Precision::fp32;
     torch::manual_seed(3);
     Trainer t(cfg, toy_checkpoint(), src, {}, {});
     t.run();

@@ -1,5 +1,5 @@
 // spdlog-backed implementation of the logging facade (torch-free translation unit).
-#include "data/log.h"
+#include "core/log.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,14 +1,16 @@
-// File helpers for the tokenizer loaders (see file_io.h).
-#include "data/file_io.h"
+// File helpers (see file_io.h).
+#include "core/file_io.h"
+
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "data/error.h"
+#include "core/error.h"
 
-namespace triage::data {
+namespace triage {
 
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -30,7 +32,7 @@ nlohmann::json read_json_file(const std::filesystem::path& file) {
 
 void write_file_atomic(const std::filesystem::path& file, const std::string& content) {
   std::filesystem::path tmp = file;
-  tmp += ".tmp";
+  tmp += ".tmp-" + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw InputError(tmp.string() + ": cannot create: " + std::strerror(errno));
@@ -42,7 +44,13 @@ void write_file_atomic(const std::filesystem::path& file, const std::string& con
       throw Error(tmp.string() + ": write failed");
     }
   }
-  std::filesystem::rename(tmp, file);
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(tmp, ec);
+    throw Error(file.string() + ": cannot replace with " + tmp.string() + ": " + why);
+  }
 }
 
-}  // namespace triage::data
+}  // namespace triage

@@ -5,11 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "data/error.h"
+#include "core/error.h"
 #include "serve/routing.h"
+#include "tests/common/test_util.h"
 
 namespace triage::serve {
 namespace {
+
+using triage::testing::error_of;
 
 const std::vector<std::string> kEntities = {"account_id", "amount", "date", "email", "error_code",
                                             "order_id", "person_name", "phone", "product"};
@@ -219,39 +222,24 @@ TEST(Routing, Errors) {
 }
 
 TEST(Routing, ValidateLabels) {
+  std::string e;
   const auto r = RoutingRules::load_string(kContractYaml, "contract.yaml");
   // tagged labels (B-x / I-x) are accepted as entity types
   EXPECT_NO_THROW(r.validate_labels({"O", "B-error_code", "I-error_code", "B-amount", "B-order_id"}, kIntents));
-  try {
-    r.validate_labels({"amount", "order_id", "error_codes"}, kIntents);
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_HAS(e.what(), "contract.yaml");
-    EXPECT_HAS(e.what(), "overrides[0] (outage_codes)");
-    EXPECT_HAS(e.what(), "unknown entity label 'error_code'");
-    EXPECT_HAS(e.what(), "did you mean 'error_codes'");
-  }
-  try {
-    r.validate_labels(kEntities, {"refunds", "billing", "technical_issue"});
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_HAS(e.what(), "overrides[2] (refund_with_order)");
-    EXPECT_HAS(e.what(), "unknown intent 'refund'");
-    EXPECT_HAS(e.what(), "did you mean 'refunds'");
-  }
-  try {
-    r.validate_labels(kEntities, {"refund", "billing", "tech_issue"});
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_HAS(e.what(), "intents.technical_issue");
-    EXPECT_HAS(e.what(), "did you mean 'tech_issue'");
-  }
-  try {
-    r.validate_labels(kEntities, {});
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_HAS(e.what(), "no intent head");
-  }
+  e = error_of([&] { r.validate_labels({"amount", "order_id", "error_codes"}, kIntents); });
+    EXPECT_HAS(e, "contract.yaml");
+    EXPECT_HAS(e, "overrides[0] (outage_codes)");
+    EXPECT_HAS(e, "unknown entity label 'error_code'");
+    EXPECT_HAS(e, "did you mean 'error_codes'");
+  e = error_of([&] { r.validate_labels(kEntities, {"refunds", "billing", "technical_issue"}); });
+    EXPECT_HAS(e, "overrides[2] (refund_with_order)");
+    EXPECT_HAS(e, "unknown intent 'refund'");
+    EXPECT_HAS(e, "did you mean 'refunds'");
+  e = error_of([&] { r.validate_labels(kEntities, {"refund", "billing", "tech_issue"}); });
+    EXPECT_HAS(e, "intents.technical_issue");
+    EXPECT_HAS(e, "did you mean 'tech_issue'");
+  e = error_of([&] { r.validate_labels(kEntities, {}); });
+    EXPECT_HAS(e, "no intent head");
   // entity-only rules are fine with a model without intents
   const auto e_only = RoutingRules::load_string(
       "default_queue: q\noverrides:\n  - name: o\n    entity: order_id\n    queue: x\n", "x");

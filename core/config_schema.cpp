@@ -1,5 +1,5 @@
 // YAML-backed typed configuration with layering, overrides and nearest-key errors.
-#include "train/config_schema.h"
+#include "core/config_schema.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -8,7 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "data/error.h"
+#include "core/error.h"
+#include "core/nearest.h"
 
 namespace triage::config {
 namespace {
@@ -61,20 +62,8 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-void Schema::add(const std::string& key, std::string* f, const std::string& help) {
-  fields_[key] = {help,
+Schema::Key Schema::add(const std::string& key, std::string* f, const std::string& help) {
+  Field fd{help,
                   [this, key, f](const std::string& v, const std::string& w) {
                     // "key=" and YAML null (~) clear a string
                     auto s = (v.empty() || v == "~" || v == "null") ? std::string() : parse_scalar<std::string>(v, key, w, "a string");
@@ -88,23 +77,25 @@ void Schema::add(const std::string& key, std::string* f, const std::string& help
                   },
                   [f] { return quote(*f); },
                   {}};
-  order_.push_back(key);
+  return add_field(key, std::move(fd));
 }
 
-void Schema::add(const std::string& key, bool* f, const std::string& help) {
-  fields_[key] = {help, [key, f](const std::string& v, const std::string& w) { *f = parse_scalar<bool>(v, key, w, "true or false"); },
+Schema::Key Schema::add(const std::string& key, bool* f, const std::string& help) {
+  Field fd{help, [key, f](const std::string& v, const std::string& w) { *f = parse_scalar<bool>(v, key, w, "true or false"); },
                   [f] { return std::string(*f ? "true" : "false"); }, {}};
-  order_.push_back(key);
+  return add_field(key, std::move(fd));
 }
 
-void Schema::add(const std::string& key, int64_t* f, const std::string& help) {
-  fields_[key] = {help, [key, f](const std::string& v, const std::string& w) { *f = parse_scalar<int64_t>(v, key, w, "an integer"); },
+Schema::Key Schema::add(const std::string& key, int64_t* f, const std::string& help) {
+  Field fd{help, [key, f](const std::string& v, const std::string& w) { *f = parse_scalar<int64_t>(v, key, w, "an integer"); },
                   [f] { return std::to_string(*f); }, {}};
-  order_.push_back(key);
+  fd.number = [f] { return static_cast<double>(*f); };
+  fd.integer = true;
+  return add_field(key, std::move(fd));
 }
 
-void Schema::add(const std::string& key, double* f, const std::string& help) {
-  fields_[key] = {help, [key, f](const std::string& v, const std::string& w) { *f = parse_scalar<double>(v, key, w, "a number"); },
+Schema::Key Schema::add(const std::string& key, double* f, const std::string& help) {
+  Field fd{help, [key, f](const std::string& v, const std::string& w) { *f = parse_scalar<double>(v, key, w, "a number"); },
                   [f] {
                     std::ostringstream o;
                     o.precision(17);
@@ -116,11 +107,12 @@ void Schema::add(const std::string& key, double* f, const std::string& help) {
                     return s;
                   },
                   {}};
-  order_.push_back(key);
+  fd.number = [f] { return *f; };
+  return add_field(key, std::move(fd));
 }
 
-void Schema::add(const std::string& key, std::vector<std::string>* f, const std::string& help) {
-  fields_[key] = {help,
+Schema::Key Schema::add(const std::string& key, std::vector<std::string>* f, const std::string& help) {
+  Field fd{help,
                   [key, f](const std::string& v, const std::string& w) {
                     YAML::Node n;
                     try {
@@ -151,25 +143,65 @@ void Schema::add(const std::string& key, std::vector<std::string>* f, const std:
                     return s + "]";
                   },
                   {}};
+  return add_field(key, std::move(fd));
+}
+
+Schema::Key Schema::add_field(const std::string& key, Field field) {
+  if (fields_.count(key)) throw Error("config key '" + key + "' registered twice");
+  fields_[key] = std::move(field);
   order_.push_back(key);
+  return Key(this, key);
+}
+
+Schema::Key& Schema::Key::range(double lo, double hi) {
+  auto& f = schema_->fields_.at(key_);
+  if (!f.number) throw Error("config key '" + key_ + "': range() on a field that is not a number");
+  f.range = {lo, hi};
+  return *this;
+}
+
+Schema::Key& Schema::Key::positive() {
+  auto& f = schema_->fields_.at(key_);
+  if (!f.number) throw Error("config key '" + key_ + "': positive() on a field that is not a number");
+  f.positive = true;
+  return *this;
+}
+
+Schema::Key& Schema::Key::choices(std::vector<std::string> allowed) {
+  schema_->choices(key_, std::move(allowed));
+  return *this;
+}
+
+void Schema::check() const {
+  const auto shown = [](const Field& f, double v) {
+    if (f.integer) return std::to_string(static_cast<int64_t>(v));
+    std::ostringstream o;
+    o << v;
+    return o.str();
+  };
+  for (const auto& key : order_) {
+    const auto& f = fields_.at(key);
+    if (!f.number) continue;
+    const double v = f.number();
+    const char* kind = f.integer ? "an integer" : "a number";
+    if (f.range && (v < f.range->first || v > f.range->second))
+      throw InputError(key + ": expected " + kind + " in [" + shown(f, f.range->first) + ", " + shown(f, f.range->second) +
+                       "], found " + shown(f, v));
+    if (f.positive && !(v > 0)) throw InputError(key + ": expected " + kind + " > 0, found " + shown(f, v));
+  }
+}
+
+void Schema::load(const Layers& layers, const std::function<void()>& flags) {
+  for (const auto& file : layers.files) load_yaml_file(file);
+  if (!layers.env_prefix.empty()) load_env(layers.env_prefix);
+  if (flags) flags();
+  for (const auto& s : layers.sets) set(s);
+  check();
 }
 
 void Schema::choices(const std::string& key, std::vector<std::string> allowed) { fields_.at(key).allowed = std::move(allowed); }
 
-std::string Schema::nearest_key(const std::string& key) const {
-  std::string best;
-  size_t best_d = SIZE_MAX;
-  for (const auto& k : order_) {
-    // compare against the full key and against its last component
-    const auto leaf = k.substr(k.rfind('.') + 1);
-    const auto d = std::min(edit_distance(key, k), edit_distance(key, leaf) + 1);
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  return best;
-}
+std::string Schema::nearest_key(const std::string& key) const { return nearest_name(key, order_, true).name; }
 
 void Schema::assign(const std::string& key, const std::string& value, const std::string& where) {
   auto it = fields_.find(key);

@@ -1,11 +1,12 @@
-// Check macros for the calls the distributed code makes into CUDA and c10d (whose NCCL
-// process group wraps every NCCL call): a failure throws triage::Error naming the call as
-// written, the file and the line, and the library's own message.
+// The one set of check macros for calls into CUDA (kernel launches and the runtime calls of
+// kernels/ and train/) and c10d (whose NCCL process group wraps every NCCL call): a failure
+// throws triage::Error naming the call as written, the file and the line, and the library's
+// own message. Plain C++: .cu files include it too (through kernels/common/cuda_utils.cuh).
 #pragma once
 
 #include <string>
 
-#include "data/error.h"
+#include "core/error.h"
 
 #define TRIAGE_CHECK_STR2(x) #x
 #define TRIAGE_CHECK_STR(x) TRIAGE_CHECK_STR2(x)
