@@ -43,7 +43,8 @@ bool cpu_has_native_bf16();
 // "fp32" -> kFloat, "bf16" -> kBFloat16, "int8" -> kQInt8 (the packed path's precisions);
 // anything else throws InputError naming the value.
 c10::ScalarType cpu_precision(const std::string& name);
-// Empty where fbgemm's int8 products run on this CPU and libtorch; else the reason.
+// Empty where fbgemm's int8 products run on this CPU and libtorch without saturating (a CPU
+// with VNNI: AVX512-VNNI, AVX-VNNI or AMX); else the reason.
 const std::string& int8_unavailable_reason();
 
 // y = x W^T + b with int8 weights, for precision int8. fbgemm's fast int8 product

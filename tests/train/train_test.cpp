@@ -96,7 +96,12 @@ TEST(ConfigSchema, LoaderLayersEnvironmentAndChecksRanges) {
     c.register_fields(s);
     auto msg = error_of([&] { s.load({{path.string()}, "TRIAGE_TRAIN", {"run.batch_size=0"}}); });
     EXPECT_NE(msg.find("run.batch_size: expected an integer in [1, 1048576], found 0"), std::string::npos) << msg;
-    msg = error_of([&] { s.load({{}, "", {"dist.timeout_s=0"}}); });
+  }
+  {
+    TrainConfig c;
+    config::Schema s;
+    c.register_fields(s);
+    auto msg = error_of([&] { s.load({{}, "", {"dist.timeout_s=0"}}); });
     EXPECT_NE(msg.find("dist.timeout_s: expected a number > 0, found 0"), std::string::npos) << msg;
   }
   ::unsetenv("TRIAGE_TRAIN_RUN_BATCH_SIZE");
