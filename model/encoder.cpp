@@ -194,12 +194,17 @@ EncoderOutput TokenClassifierImpl::forward(const torch::Tensor& input_ids, const
   return out;
 }
 
+torch::Tensor token_cross_entropy(kernels::KernelMode mode, const torch::Tensor& logits, const torch::Tensor& labels,
+                                  int64_t ignore_index) {
+  if (kernels::use_fused(mode, logits.is_cuda())) return kernels::token_cross_entropy(logits, labels, ignore_index);
+  if (labels.ne(ignore_index).sum().item<int64_t>() == 0) return logits.sum().to(torch::kFloat) * 0.0;
+  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), labels.reshape({-1}),
+                          F::CrossEntropyFuncOptions().ignore_index(ignore_index));
+}
+
 torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const torch::Tensor& labels,
                                               int64_t ignore_index) const {
-  if (kernels::use_fused(kernels(), logits.is_cuda()))
-    return kernels::token_cross_entropy(logits, labels, ignore_index);
-  return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
-                          F::CrossEntropyFuncOptions().ignore_index(ignore_index));
+  return token_cross_entropy(kernels(), logits, labels, ignore_index);
 }
 
 bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why, c10::ScalarType dtype) {

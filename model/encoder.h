@@ -132,9 +132,7 @@ class TokenClassifierImpl : public torch::nn::Module {
   bool pack_for_cpu_precision(const std::string& precision, const std::string& key, std::string* why = nullptr);
   void drop_cpu_packing() { backbone->packed.reset(); }
   bool cpu_packed() const { return backbone->packed != nullptr; }
-  // Mean token cross-entropy over labels != ignore_index: logits [batch, seq, num_labels],
-  // labels [batch, seq]. The fused kernel under the fused mode (loss 0 when no position is
-  // labelled, where torch's gives NaN), torch's cross_entropy otherwise.
+  // token_cross_entropy() below under this model's kernel mode.
   torch::Tensor token_loss(const torch::Tensor& logits, const torch::Tensor& labels,
                            int64_t ignore_index = -100) const;
 
@@ -148,6 +146,14 @@ class TokenClassifierImpl : public torch::nn::Module {
   std::string prefix_;
 };
 TORCH_MODULE(TokenClassifier);
+
+// Mean token cross-entropy over labels != ignore_index: logits [batch, seq, num_labels] (fp32
+// or bf16; math in fp32), labels [batch, seq]. The fused kernel where kernels::use_fused(mode)
+// (its C++ reference on the CPU), torch's cross_entropy otherwise; 0 (with a zero gradient)
+// when no position is labelled, where torch's alone gives NaN. The token term of the training
+// objective (train/loss.h) and of TokenClassifier::token_loss.
+torch::Tensor token_cross_entropy(kernels::KernelMode mode, const torch::Tensor& logits, const torch::Tensor& labels,
+                                  int64_t ignore_index = -100);
 
 // Roberta-style position ids from input ids: padding_idx + 1 + running count of
 // non-padding tokens, padding_idx at padding (transformers' create_position_ids_from_input_ids).

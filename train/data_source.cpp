@@ -11,14 +11,9 @@
 
 namespace triage::train {
 
-std::vector<data::Example> read_split(const std::string& path, const std::string& format) {
-  std::optional<data::Format> fmt;
-  if (format != "auto") {
-    fmt = data::parse_format(format);
-    if (!fmt) throw InputError("data.format: expected auto, conll, jointbert or jsonl, found '" + format + "'");
-  }
+std::vector<data::Example> read_split(const std::string& path, std::optional<data::Format> format) {
   std::vector<data::Example> out;
-  for (const auto& src : data::find_sources(path, fmt)) {
+  for (const auto& src : data::find_sources(path, format)) {
     auto part = data::read_all(src.path, src.format);
     for (auto& e : part) out.push_back(std::move(e));
   }

@@ -19,7 +19,7 @@ namespace triage::train {
 
 // Reads every source under path (file, split folder or dataset folder); format "auto"
 // lets the path decide. Throws InputError with file:line on bad data.
-std::vector<data::Example> read_split(const std::string& path, const std::string& format);
+std::vector<data::Example> read_split(const std::string& path, std::optional<data::Format> format);
 
 struct FeatureStats {
   int64_t examples = 0, features = 0, subwords = 0, windowed_examples = 0, unseen_entities = 0, cut_spans = 0;

@@ -86,7 +86,6 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   lo.seed = static_cast<uint64_t>(cfg.run.seed);
   const fs::path base = model::resolve_model_dir(cfg.model.base);
   auto ck = model::load_checkpoint(base, lo);
-  ck.model->set_kernels(cfg.model.kernels);  // auto: fused on CUDA
   // The checkpoints' triage.json: the window setting trained with (clamped to the model's
   // positions by the one inference setup, which dev, test, eval and serve all use).
   model::CheckpointMeta meta;

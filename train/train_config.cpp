@@ -8,7 +8,8 @@ namespace triage::train {
 void TrainConfig::register_fields(config::Schema& s) {
   s.add("model.base", &model.base, "base or fine-tuned checkpoint directory; 'minilm' = packaged MiniLM-L6-H384");
   s.add_enum("model.kernels", &model.kernels,
-             {{"auto", kernels::KernelMode::Auto}, {"fused", kernels::KernelMode::Fused}, {"torch", kernels::KernelMode::Torch}},
+             {{"auto", triage::kernels::KernelMode::Auto}, {"fused", triage::kernels::KernelMode::Fused},
+              {"torch", triage::kernels::KernelMode::Torch}},
              "auto (fused on CUDA, torch on CPU) | fused | torch");
   s.add("model.max_seq_len", &model.max_seq_len, "sub-words per window, special tokens included")
       .range(8, 1 << 20);
@@ -17,8 +18,10 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("data.train", &data.train, "training data: a file or a JointBERT split folder");
   s.add("data.dev", &data.dev, "dev data for evaluation during training (optional)");
   s.add("data.test", &data.test, "test data evaluated with the best checkpoint at the end (optional)");
-  s.add("data.format", &data.format, "auto | conll | jointbert | jsonl");
-  s.choices("data.format", {"auto", "conll", "jointbert", "jsonl"});
+  s.add_enum("data.format", &data.format,
+             {{"auto", std::nullopt}, {"conll", triage::data::Format::conll}, {"jointbert", triage::data::Format::jointbert},
+              {"jsonl", triage::data::Format::jsonl}},
+             "auto | conll | jointbert | jsonl");
   s.add("data.scheme", &data.scheme, "tag scheme the model predicts: bio");
   s.choices("data.scheme", {"bio"});
   s.add("optim.lr", &optim.lr, "peak learning rate (AdamW)");

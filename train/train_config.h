@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config_schema.h"
+#include "data/readers.h"
 #include "kernels/kernel_mode.h"
 
 namespace triage::train {
@@ -21,14 +22,14 @@ enum class ClassWeights { none, inverse };
 struct TrainConfig {
   struct Model {
     std::string base;           // base or fine-tuned checkpoint directory ("minilm": the packaged MiniLM)
-    kernels::KernelMode kernels = kernels::KernelMode::Auto;
+    triage::kernels::KernelMode kernels = triage::kernels::KernelMode::Auto;
     int64_t max_seq_len = 128;  // sub-words per window, specials included
     int64_t stride = 32;        // overlap between windows of long transcripts
     bool label_all_subwords = false;
   } model;
   struct Data {
     std::string train, dev, test;  // paths (file or JointBERT split folder)
-    std::string format = "auto";   // auto | conll | jointbert | jsonl
+    std::optional<triage::data::Format> format;  // nullopt ("auto"): from the path
     std::string scheme = "bio";    // output tag scheme
   } data;
   struct Optim {

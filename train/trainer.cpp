@@ -74,6 +74,36 @@ std::string fmt_duration(double s) {
 
 }  // namespace
 
+// What one optimizer step did, summed over the ranks (the identity in one process).
+struct StepResult {
+  double token_loss = 0;   // the step's mean token loss
+  double intent_loss = 0;  // the step's mean intent loss (0 without intents)
+  double tokens = 0;       // non-padding sub-words of the step
+  double lr = 0;
+};
+
+// Timing and the loss window between two train records.
+struct Progress {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point run_start, window_start;
+  int64_t first_step = 0;
+  bool tty = false;
+  double tokens_this_run = 0;
+  double loss = 0, token = 0, intent = 0, tokens = 0;
+  int64_t steps = 0;
+  void start(int64_t step, bool on_tty) {
+    run_start = window_start = Clock::now();
+    first_step = step;
+    tty = on_tty;
+  }
+  void reset_window(Clock::time_point now) {
+    loss = token = intent = tokens = 0;
+    steps = 0;
+    window_start = now;
+  }
+  double run_seconds() const { return std::chrono::duration<double>(Clock::now() - run_start).count(); }
+};
+
 struct Trainer::Impl {
   TrainConfig cfg;
   model::Checkpoint ck;
@@ -98,6 +128,7 @@ struct Trainer::Impl {
   double elapsed_before = 0;  // seconds in earlier (interrupted) runs
   fs::path out_dir;
   std::ofstream metrics;
+  Progress progress;
 
   Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, model::CheckpointMeta m)
       : cfg(std::move(c)), ck(std::move(k)), train(t), dev(std::move(d)), meta(std::move(m)) {}
@@ -272,6 +303,167 @@ struct Trainer::Impl {
     metrics.flush();
   }
 
+  // metrics.jsonl keeps the records up to the resumed step; later ones are appended.
+  void open_metrics() {
+    if (!root) return;
+    const fs::path metrics_path = out_dir / "metrics.jsonl";
+    fs::create_directories(out_dir);
+    std::vector<std::string> keep;
+    if (step > 0 && fs::exists(metrics_path)) {
+      std::ifstream in(metrics_path);
+      for (std::string line; std::getline(in, line);) {
+        try {
+          if (json::parse(line).value("step", int64_t{0}) <= step) keep.push_back(line);
+        } catch (const json::exception&) {
+        }
+      }
+    }
+    std::string text;
+    for (const auto& l : keep) text += l + "\n";
+    write_file_atomic(metrics_path, text);
+    metrics.open(metrics_path, std::ios::app);
+  }
+
+  // One optimizer step: run.grad_accum micro-batches of this rank (fewer at an epoch's end)
+  // forward and backward, each micro-batch's mean losses weighted by its share of the whole
+  // step's labelled sub-words and utterances (all ranks); gradients summed over the ranks,
+  // clipped, AdamW; the position advanced (n: batches in the epoch the loop is in). Returns
+  // the step's losses and tokens, all ranks.
+  StepResult optimizer_step(int64_t n) {
+    const int64_t group = std::min<int64_t>(cfg.optim.grad_accum, n - next_batch);
+    std::vector<TensorBatch> micro;
+    std::vector<double> tok_w, int_w;
+    double real_tokens = 0;
+    int64_t last_nonempty = -1;
+    for (int64_t i = 0; i < group; ++i) {
+      micro.push_back(train.batch(epoch, next_batch + i));
+      const auto& b = micro.back();
+      if (b.input_ids.defined() && b.input_ids.numel() > 0) last_nonempty = i;
+      tok_w.push_back(token_denominator(b));
+      int_w.push_back(intent_count(b));
+      real_tokens += static_cast<double>(b.tokens);
+    }
+    const auto totals = all_sum({std::accumulate(tok_w.begin(), tok_w.end(), 0.0),
+                                 std::accumulate(int_w.begin(), int_w.end(), 0.0), real_tokens});
+    const double step_token_weight = totals[0], step_intents = totals[1], step_tokens = totals[2];
+    double step_token = 0, step_intent = 0;  // this rank's share of the step's mean losses
+    for (int64_t i = 0; i <= last_nonempty; ++i) {
+      auto& batch = micro[static_cast<size_t>(i)];
+      if (batch.input_ids.numel() == 0) continue;  // an empty shard batch: no gradient
+      if (sync && i == last_nonempty) sync->arm();
+      const double token_share = step_token_weight > 0 ? tok_w[static_cast<size_t>(i)] / step_token_weight : 0.0;
+      const double intent_share = step_intents > 0 ? int_w[static_cast<size_t>(i)] / step_intents : 0.0;
+      LossParts parts;
+      {
+        Autocast ac(bf16, device.type());
+        auto out = ck.model->forward(batch.input_ids.to(device), batch.attention_mask.to(device));
+        const auto intents = batch.intents.defined() ? batch.intents.to(device) : torch::Tensor();
+        parts = compute_loss(out.token_logits, batch.labels.to(device), out.intent_logits, intents, loss, token_share,
+                             intent_share);
+      }
+      step_token += token_share * parts.token;
+      step_intent += intent_share * parts.intent;
+      parts.total.backward();
+    }
+    if (sync) sync->finish();  // summed gradients of the global step on every rank
+    if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(ck.model->parameters(), cfg.optim.max_grad_norm);
+    StepResult r;
+    r.lr = cfg.optim.lr * schedule->factor(step);
+    set_lr(*opt, r.lr);
+    opt->step();
+    opt->zero_grad();
+    ++step;
+    next_batch += group;
+    if (next_batch >= n) {
+      next_batch = 0;
+      ++epoch;
+    }
+    const auto losses = all_sum({step_token, step_intent});
+    r.token_loss = losses[0];
+    r.intent_loss = losses[1];
+    r.tokens = step_tokens;
+    tokens_seen += static_cast<int64_t>(step_tokens);
+    return r;
+  }
+
+  // The progress line (every step on a terminal, else with each record) and a metrics.jsonl
+  // train record every run.log_every steps, averaged over the steps since the last one.
+  void report_progress(const StepResult& r) {
+    auto& w = progress;
+    w.loss += r.token_loss + loss.intent_weight * r.intent_loss;
+    w.token += r.token_loss;
+    w.intent += r.intent_loss;
+    w.tokens += r.tokens;
+    ++w.steps;
+    w.tokens_this_run += r.tokens;
+    const int64_t total = schedule->total_steps();
+    const auto now = std::chrono::steady_clock::now();
+    const double run_s = std::chrono::duration<double>(now - w.run_start).count();
+    const bool log_step = step % std::max<int64_t>(1, cfg.run.log_every) == 0;
+    if (root && (log_step || step == total || w.tty)) {
+      const double win_s = std::chrono::duration<double>(now - w.window_start).count();
+      const double tps = win_s > 0 ? w.tokens / win_s : 0;
+      const double steps = static_cast<double>(std::max<int64_t>(1, w.steps));
+      const double avg = w.loss / steps;
+      const double eta = run_s / static_cast<double>(std::max<int64_t>(1, step - w.first_step)) *
+                         static_cast<double>(total - step);
+      if (log_step || step == total) {
+        record({{"type", "train"}, {"step", step}, {"epoch", epoch}, {"loss", avg}, {"token_loss", w.token / steps},
+                {"intent_loss", w.intent / steps}, {"lr", r.lr}, {"tokens_per_s", tps},
+                {"elapsed_s", elapsed_before + run_s}});
+      }
+      char line[256];
+      const int width = 24;
+      const int filled = static_cast<int>(width * static_cast<double>(step) / static_cast<double>(total));
+      std::string bar(static_cast<size_t>(filled), '#');
+      bar.resize(width, '.');
+      std::snprintf(line, sizeof line, "step %ld/%ld [%s] loss %.4f lr %.2e %.0f tok/s ETA %s", step, total,
+                    bar.c_str(), avg, r.lr, tps, fmt_duration(eta).c_str());
+      if (w.tty) {
+        std::fprintf(stderr, "\r%s\033[K", line);
+        if (step == total) std::fprintf(stderr, "\n");
+      } else {
+        log::info(line);
+      }
+    }
+    if (log_step) w.reset_window(now);
+  }
+
+  // After a step: the dev evaluation when due (run.eval_every, else each epoch), early
+  // stopping and stop requests agreed by every rank, and last/ with the resume state after
+  // every evaluation, epoch end and the end. Returns whether training stops.
+  bool after_step(const std::function<bool()>& should_stop, TrainSummary& summary) {
+    const bool epoch_end = next_batch == 0;
+    const bool do_eval = cfg.run.eval_every > 0 ? (step % cfg.run.eval_every == 0) : epoch_end;
+    if (progress.tty && do_eval) std::fprintf(stderr, "\n");
+    bool early = do_eval && evaluate();
+    bool stop_asked = should_stop && should_stop();
+    if (world > 1) {  // agree: rank 0's early-stop verdict, any rank's stop request
+      const auto votes =
+          all_sum({early ? 1.0 : 0.0, stop_asked ? 1.0 : 0.0}, do_eval ? eval_timeout() : Communicator::Timeout{0});
+      const double early_votes = votes[0], stop_votes = votes[1];
+      early = early_votes > 0;
+      stop_asked = stop_votes > 0;
+    }
+    bool stop = false;
+    if (early) {
+      if (root)
+        log::info("early stopping: no improvement of " + cfg.run.metric + " in " + std::to_string(bad_evals) +
+                  " evaluations");
+      summary.early_stopped = true;
+      stop = true;
+    }
+    if (step >= schedule->total_steps()) stop = true;
+    if (!stop && stop_asked) {
+      if (root)
+        log::info("stopping at step " + std::to_string(step) + " on request; resume with --resume " + out_dir.string());
+      summary.interrupted = true;
+      stop = true;
+    }
+    if (do_eval || epoch_end || stop) save_last(elapsed_before + progress.run_seconds());
+    return stop;
+  }
+
   // Rank 0 only (the others return false at once and wait for its verdict). Returns true
   // when training should stop early.
   bool evaluate() {
@@ -341,6 +533,8 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   I.schedule = std::make_unique<LrSchedule>(I.cfg.optim.schedule, warmup, total);
   I.loss.intent_weight = I.cfg.loss.intent_weight;
   I.loss.label_smoothing = I.cfg.loss.label_smoothing;
+  I.ck.model->set_kernels(I.cfg.model.kernels);  // the forward and the token loss alike
+  I.loss.kernels = I.cfg.model.kernels;
   I.out_dir = I.cfg.run.output_dir;
   if (comm->backend() != "single") {  // a process group, even of one rank (see make_communicator)
     std::vector<torch::Tensor> params;
@@ -391,185 +585,31 @@ void Trainer::resume(const fs::path& dir) {
 
 TrainSummary Trainer::run(const std::function<bool()>& should_stop) {
   auto& I = *impl_;
-  const fs::path metrics_path = I.out_dir / "metrics.jsonl";
-  if (I.root) {
-    fs::create_directories(I.out_dir);
-    // metrics.jsonl keeps the records up to the resumed step
-    std::vector<std::string> keep;
-    if (I.step > 0 && fs::exists(metrics_path)) {
-      std::ifstream in(metrics_path);
-      for (std::string line; std::getline(in, line);) {
-        try {
-          if (json::parse(line).value("step", int64_t{0}) <= I.step) keep.push_back(line);
-        } catch (const json::exception&) {
-        }
-      }
-    }
-    std::string text;
-    for (const auto& l : keep) text += l + "\n";
-    write_file_atomic(metrics_path, text);
-    I.metrics.open(metrics_path, std::ios::app);
-  }
+  I.open_metrics();
   if (I.world > 1) {  // every rank starts from rank 0's weights
     torch::NoGradGuard ng;
     std::vector<torch::Tensor> params;
     for (auto& p : I.ck.model->parameters()) params.push_back(p.detach());
     I.comm->broadcast(params, 0);
   }
-
-  const int64_t total = I.schedule->total_steps();
-  const bool tty = I.root && ::isatty(STDERR_FILENO);
-  const auto t_start = std::chrono::steady_clock::now();
-  double tokens_this_run = 0;
+  I.progress.start(I.step, I.root && ::isatty(STDERR_FILENO));
   TrainSummary summary;
-  double window_loss = 0, window_token = 0, window_intent = 0, window_tokens = 0;
-  int64_t window_n = 0;
-  auto window_start = t_start;
-  const int64_t first_step = I.step;
-  const double w_intent = I.loss.intent_weight;
-  LossSettings intent_loss;  // the intent term: plain cross-entropy, no class weights
-  intent_loss.label_smoothing = I.loss.label_smoothing;
-  bool stop = I.step >= total;
-
+  bool stop = I.step >= I.schedule->total_steps();
   while (!stop && I.epoch < I.cfg.run.epochs) {
     const int64_t n = I.train.batches_in_epoch(I.epoch);
     while (!stop && I.next_batch < n) {
-      // One optimizer step: `group` micro-batches on each rank.
-      const int64_t group = std::min<int64_t>(I.cfg.optim.grad_accum, n - I.next_batch);
-      std::vector<TensorBatch> micro;
-      std::vector<double> tok_w, int_w;
-      double real_tokens = 0;
-      int64_t last_nonempty = -1;
-      for (int64_t i = 0; i < group; ++i) {
-        micro.push_back(I.train.batch(I.epoch, I.next_batch + i));
-        const auto& b = micro.back();
-        if (b.input_ids.defined() && b.input_ids.numel() > 0) last_nonempty = i;
-        tok_w.push_back(I.token_denominator(b));
-        int_w.push_back(Impl::intent_count(b));
-        real_tokens += static_cast<double>(b.tokens);
-      }
-      // The step's global counts: each micro-batch's mean losses are weighted by its share.
-      const auto g = I.all_sum({std::accumulate(tok_w.begin(), tok_w.end(), 0.0),
-                                std::accumulate(int_w.begin(), int_w.end(), 0.0), real_tokens});
-      double step_token = 0, step_intent = 0;
-      for (int64_t i = 0; i <= last_nonempty; ++i) {
-        auto& batch = micro[static_cast<size_t>(i)];
-        if (batch.input_ids.numel() == 0) continue;  // an empty shard batch: no gradient
-        if (I.sync && i == last_nonempty) I.sync->arm();
-        const double a = g[0] > 0 ? tok_w[static_cast<size_t>(i)] / g[0] : 0.0;
-        const double c = g[1] > 0 ? int_w[static_cast<size_t>(i)] / g[1] : 0.0;
-        torch::Tensor loss;
-        {
-          Autocast ac(I.bf16, I.device.type());
-          auto ids = batch.input_ids.to(I.device), mask = batch.attention_mask.to(I.device);
-          auto out = I.ck.model->forward(ids, mask);
-          auto tok = compute_loss(out.token_logits, batch.labels.to(I.device), torch::Tensor(), torch::Tensor(), I.loss);
-          loss = tok.total * a;
-          step_token += a * tok.token;
-          if (out.intent_logits.defined() && w_intent != 0.0 && int_w[static_cast<size_t>(i)] > 0) {
-            // [batch, intents] as a one-position sequence: the same cross-entropy.
-            auto it = compute_loss(out.intent_logits.unsqueeze(1), batch.intents.to(I.device).unsqueeze(1),
-                                   torch::Tensor(), torch::Tensor(), intent_loss);
-            loss = loss + it.total * (w_intent * c);
-            step_intent += c * it.token;
-          }
-        }
-        loss.backward();
-      }
-      if (I.sync) I.sync->finish();  // summed gradients of the global step on every rank
-      if (I.cfg.optim.max_grad_norm > 0)
-        torch::nn::utils::clip_grad_norm_(I.ck.model->parameters(), I.cfg.optim.max_grad_norm);
-      const double lr = I.cfg.optim.lr * I.schedule->factor(I.step);
-      set_lr(*I.opt, lr);
-      I.opt->step();
-      I.opt->zero_grad();
-      ++I.step;
-      I.next_batch += group;
-      if (I.next_batch >= n) {
-        I.next_batch = 0;
-        ++I.epoch;
-      }
-      const auto parts = I.all_sum({step_token, step_intent});
-      window_token += parts[0];
-      window_intent += parts[1];
-      window_loss += parts[0] + w_intent * parts[1];
-      ++window_n;
-      window_tokens += g[2];
-      tokens_this_run += g[2];
-      I.tokens_seen += static_cast<int64_t>(g[2]);
-
-      const auto now = std::chrono::steady_clock::now();
-      const double run_s = std::chrono::duration<double>(now - t_start).count();
-      const bool log_step = I.step % std::max<int64_t>(1, I.cfg.run.log_every) == 0;
-      if (I.root && (log_step || I.step == total || tty)) {
-        const double win_s = std::chrono::duration<double>(now - window_start).count();
-        const double tps = win_s > 0 ? window_tokens / win_s : 0;
-        const double avg = window_loss / static_cast<double>(std::max<int64_t>(1, window_n));
-        const double eta = run_s / static_cast<double>(std::max<int64_t>(1, I.step - first_step)) *
-                           static_cast<double>(total - I.step);
-        if (log_step || I.step == total) {
-          I.record({{"type", "train"}, {"step", I.step}, {"epoch", I.epoch}, {"loss", avg},
-                    {"token_loss", window_token / static_cast<double>(std::max<int64_t>(1, window_n))},
-                    {"intent_loss", window_intent / static_cast<double>(std::max<int64_t>(1, window_n))}, {"lr", lr},
-                    {"tokens_per_s", tps}, {"elapsed_s", I.elapsed_before + run_s}});
-        }
-        char line[256];
-        const int width = 24;
-        const int filled = static_cast<int>(width * static_cast<double>(I.step) / static_cast<double>(total));
-        std::string bar(static_cast<size_t>(filled), '#');
-        bar.resize(width, '.');
-        std::snprintf(line, sizeof line, "step %ld/%ld [%s] loss %.4f lr %.2e %.0f tok/s ETA %s", I.step, total,
-                      bar.c_str(), avg, lr, tps, fmt_duration(eta).c_str());
-        if (tty) {
-          std::fprintf(stderr, "\r%s\033[K", line);
-          if (I.step == total) std::fprintf(stderr, "\n");
-        } else {
-          log::info(line);
-        }
-      }
-      if (log_step) {
-        window_loss = window_token = window_intent = window_tokens = 0;
-        window_n = 0;
-        window_start = now;
-      }
-      const bool epoch_end = I.next_batch == 0;
-      const bool do_eval = I.cfg.run.eval_every > 0 ? (I.step % I.cfg.run.eval_every == 0) : epoch_end;
-      if (tty && do_eval) std::fprintf(stderr, "\n");
-      bool early = do_eval && I.evaluate();
-      bool stop_asked = should_stop && should_stop();
-      if (I.world > 1) {  // agree: rank 0's early-stop verdict, any rank's stop request
-        const auto v = I.all_sum({early ? 1.0 : 0.0, stop_asked ? 1.0 : 0.0},
-                                 do_eval ? I.eval_timeout() : Communicator::Timeout{0});
-        early = v[0] > 0;
-        stop_asked = v[1] > 0;
-      }
-      if (early) {
-        if (I.root)
-          log::info("early stopping: no improvement of " + I.cfg.run.metric + " in " + std::to_string(I.bad_evals) +
-                    " evaluations");
-        summary.early_stopped = true;
-        stop = true;
-      }
-      if (I.step >= total) stop = true;
-      if (!stop && stop_asked) {
-        if (I.root)
-          log::info("stopping at step " + std::to_string(I.step) + " on request; resume with --resume " +
-                    I.out_dir.string());
-        summary.interrupted = true;
-        stop = true;
-      }
-      // last/ (with the resume state) follows every evaluation, epoch end and the end.
-      if (do_eval || epoch_end || stop)
-        I.save_last(I.elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
+      const StepResult r = I.optimizer_step(n);
+      I.report_progress(r);
+      stop = I.after_step(should_stop, summary);
     }
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  const double secs = I.progress.run_seconds();
   summary.steps = I.step;
   summary.epochs_completed = I.epoch;
   summary.best_metric = I.best;
   summary.best_step = I.best_step;
   summary.seconds = secs;
-  summary.tokens_per_second = secs > 0 ? tokens_this_run / secs : 0;
+  summary.tokens_per_second = secs > 0 ? I.progress.tokens_this_run / secs : 0;
   summary.last_dir = I.out_dir / "last";
   summary.best_dir = I.best_step >= 0 ? I.out_dir / "best" : summary.last_dir;
   if (I.all_sum({I.root && !fs::exists(summary.last_dir) ? 1.0 : 0.0})[0] > 0) I.save_last(I.elapsed_before + secs);

@@ -1,17 +1,25 @@
-// Training-loss comparison of the two kernel modes: a small BERT trained for N steps with
-// the same data, initial weights and optimizer (triage's adamw_step, fp32 masters for bf16)
-// under `fused` and under `torch`; the losses must follow the same curve. Dropout is 0 so
-// the two runs see the same function (their dropout masks come from different RNGs).
+// Training-loss comparison of the two kernel modes: a small BERT trained for N steps by the
+// real trainer step with the same data, initial weights and optimizer under `fused` and under
+// `torch`; the losses must follow the same curve. Dropout is 0 so the two runs see the same
+// function (their dropout masks come from different RNGs).
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "kernels/adamw/adamw.h"
 #include "kernels/kernel_mode.h"
+#include "model/checkpoint.h"
 #include "model/config.h"
 #include "model/encoder.h"
+#include "train/train_config.h"
+#include "train/trainer.h"
 
 namespace triage::kernels::testing {
 
@@ -30,55 +38,71 @@ inline model::ModelConfig training_config() {
   return model::config_from_json(j, "training_config");
 }
 
-// Loss after each of `steps` AdamW steps. Labels are a function of the token id (learnable),
-// -100 at padding; sequence lengths vary from 1 to the batch's length.
+// The batches: labels are a function of the token id (learnable), -100 at padding; sequence
+// lengths vary from 1 to the batch's length. No intents.
+class LearnableBatches : public train::BatchSource {
+ public:
+  explicit LearnableBatches(const model::ModelConfig& cfg) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+    for (int64_t i = 0; i < kBatches; ++i) {
+      auto id = torch::randint(1, cfg.vocab_size, {kBatch, kSeq}, gen, torch::kLong);
+      auto len = torch::randint(1, kSeq + 1, {kBatch, 1}, gen, torch::kLong);
+      auto mask = torch::arange(kSeq, torch::kLong).unsqueeze(0) < len;
+      id = id.masked_fill(mask.logical_not(), 0);
+      train::TensorBatch b;
+      b.input_ids = id;
+      b.attention_mask = mask.to(torch::kLong);
+      b.labels = (id % 5).masked_fill(mask.logical_not(), -100);
+      b.tokens = mask.sum().item<int64_t>();
+      batches_.push_back(b);
+    }
+  }
+  int64_t batches_in_epoch(int64_t) const override { return kBatches; }
+  train::TensorBatch batch(int64_t, int64_t index) const override { return batches_[static_cast<size_t>(index)]; }
+
+ private:
+  static constexpr int64_t kBatch = 8, kSeq = 32, kBatches = 4;
+  std::vector<train::TensorBatch> batches_;
+};
+
+// The training loss of each of `steps` optimizer steps of the real trainer step
+// (train::Trainer: the objective of train/loss.h, FusedAdamW) under kernel mode `mode`, with
+// the same data and initial weights; precision bf16 is the trainer's bf16 autocast. Every step
+// is one batch (no accumulation), lr 1e-3 constant, no clipping, no evaluation.
 inline std::vector<double> train_losses(KernelMode mode, torch::Device device, torch::ScalarType dtype, int steps) {
   const auto cfg = training_config();
   torch::manual_seed(0);
-  model::TokenClassifier m(cfg);
-  m->init_heads(1);
-  m->to(device);
-  std::vector<torch::Tensor> params, masters_fp32, exp_avg, exp_avg_sq;
-  std::vector<bool> decay;
-  for (const auto& item : m->named_parameters()) {
-    const auto& name = item.key();
-    decay.push_back(name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos);
-    masters_fp32.push_back(item.value().detach().clone().to(torch::kFloat));
-    exp_avg.push_back(torch::zeros_like(masters_fp32.back()));
-    exp_avg_sq.push_back(torch::zeros_like(masters_fp32.back()));
-  }
-  m->to(dtype);
-  for (const auto& p : m->parameters()) params.push_back(p);
-  const bool masters = dtype != torch::kFloat;
-
-  const int64_t batch = 8, seq = 32, num_batches = 4;
-  std::vector<torch::Tensor> ids, masks, labels;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
-  for (int64_t i = 0; i < num_batches; ++i) {
-    auto id = torch::randint(1, cfg.vocab_size, {batch, seq}, gen, torch::kLong);
-    auto len = torch::randint(1, seq + 1, {batch, 1}, gen, torch::kLong);
-    auto mask = torch::arange(seq, torch::kLong).unsqueeze(0) < len;
-    id = id.masked_fill(mask.logical_not(), 0);
-    auto label = (id % 5).masked_fill(mask.logical_not(), -100);
-    ids.push_back(id.to(device));
-    masks.push_back(mask.to(torch::kLong).to(device));
-    labels.push_back(label.to(device));
-  }
-  m->train();
-  m->set_kernels(mode);
+  model::Checkpoint ck;
+  ck.model = model::TokenClassifier(cfg);
+  ck.model->init_heads(1);
+  LearnableBatches batches(cfg);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("triage-fused-training-" + std::to_string(::getpid()) + "-" + to_string(mode));
+  std::filesystem::remove_all(dir);
+  train::TrainConfig tc;
+  tc.model.kernels = mode;
+  tc.run.device = device.is_cuda() ? train::DeviceSetting::cuda : train::DeviceSetting::cpu;
+  tc.run.precision = dtype == torch::kBFloat16 ? train::Precision::bf16 : train::Precision::fp32;
+  tc.run.epochs = steps;
+  tc.run.max_steps = steps;
+  tc.run.log_every = 1;
+  tc.run.output_dir = dir.string();
+  tc.optim.lr = 1e-3;
+  tc.optim.warmup_steps = 0;
+  tc.optim.schedule = train::Schedule::constant;
+  tc.optim.max_grad_norm = 0;
+  tc.optim.grad_accum = 1;
   std::vector<double> losses;
-  for (int step = 1; step <= steps; ++step) {
-    const auto b = static_cast<size_t>(step % num_batches);
-    auto out = m->forward(ids[b], masks[b]);
-    auto loss = m->token_loss(out.token_logits, labels[b]);
-    m->zero_grad();
-    loss.backward();
-    std::vector<torch::Tensor> grads;
-    for (const auto& p : params) grads.push_back(p.grad());
-    adamw_step(params, grads, exp_avg, exp_avg_sq, step, 1e-3, 0.9, 0.999, 1e-8, 0.01, decay,
-               masters ? at::TensorList(masters_fp32) : at::TensorList());
-    losses.push_back(loss.item<double>());
+  {
+    train::Trainer t(tc, std::move(ck), batches, {}, {});
+    t.run();
+    std::ifstream in(dir / "metrics.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      if (j["type"] == "train") losses.push_back(j["loss"].get<double>());
+    }
   }
+  std::filesystem::remove_all(dir);
   return losses;
 }
 
