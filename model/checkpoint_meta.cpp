@@ -23,6 +23,16 @@ void take(json& j, const char* key, T& out, const std::string& source, const cha
   j.erase(it);
 }
 
+// j[key] as an object, taken out of j; nullopt when absent.
+std::optional<json> take_object(json& j, const char* key, const std::string& source) {
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if (!it->is_object()) throw InputError(source + ": key '" + key + "': expected an object, found " + it->dump());
+  json o = *it;
+  j.erase(it);
+  return o;
+}
+
 }  // namespace
 
 json CheckpointMeta::to_json() const {
@@ -65,32 +75,26 @@ CheckpointMeta CheckpointMeta::from_json(const json& in, const std::string& sour
     j.erase(it);
   }
   take(j, "base_model", m.base_model, source, "a string");
-  if (auto it = j.find("data"); it != j.end()) {
-    if (!it->is_object()) throw InputError(source + ": key 'data': expected an object, found " + it->dump());
-    json d = *it;
-    Data data;
+  if (auto d = take_object(j, "data", source)) {
     const std::string where = source + " (data)";
-    take(d, "train", data.train, where, "a string");
-    take(d, "dev", data.dev, where, "a string");
-    take(d, "test", data.test, where, "a string");
-    take(d, "train_examples", data.train_examples, where, "an integer");
+    Data data;
+    take(*d, "train", data.train, where, "a string");
+    take(*d, "dev", data.dev, where, "a string");
+    take(*d, "test", data.test, where, "a string");
+    take(*d, "train_examples", data.train_examples, where, "an integer");
     m.data = data;
-    j.erase(it);
   }
   take(j, "config_yaml", m.config_yaml, source, "a string");
   take(j, "checkpoint", m.checkpoint, source, "a string");
   take(j, "step", m.step, source, "an integer");
   take(j, "epoch", m.epoch, source, "an integer");
-  if (auto it = j.find("best"); it != j.end()) {
-    if (!it->is_object()) throw InputError(source + ": key 'best': expected an object, found " + it->dump());
-    json b = *it;
-    Best best;
+  if (auto b = take_object(j, "best", source)) {
     const std::string where = source + " (best)";
-    take(b, "metric", best.metric, where, "a string");
-    take(b, "value", best.value, where, "a number");
-    take(b, "step", best.step, where, "an integer");
+    Best best;
+    take(*b, "metric", best.metric, where, "a string");
+    take(*b, "value", best.value, where, "a number");
+    take(*b, "step", best.step, where, "an integer");
     m.best = best;
-    j.erase(it);
   }
   take(j, "labels", m.labels, source, "a list of strings");
   take(j, "intent_labels", m.intent_labels, source, "a list of strings");

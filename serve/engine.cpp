@@ -326,4 +326,31 @@ TagResponse ModelSnapshot::tag_response(const InferenceJob& job) const {
   return r;
 }
 
+InfoResponse ModelSnapshot::info_response(const ServeConfig& cfg) const {
+  InfoResponse r;
+  r.model = ref_;
+  r.dir = dir_;
+  r.architecture = architecture_;
+  r.precision = precision_;
+  r.packed_weights = packed_;
+  r.max_seq_len = max_seq_len_;
+  r.stride = stride_;
+  r.entity_labels = entity_types_;
+  r.intent_labels = intents_;
+  r.max_text_chars = cfg.limits.max_text_chars;
+  r.max_subwords = cfg.limits.max_subwords;
+  r.truncate = cfg.limits.truncate;
+  r.max_texts = cfg.limits.max_texts;
+  r.max_turns = cfg.limits.max_turns;
+  r.max_body_bytes = cfg.http.max_body_bytes;
+  r.batch_max_size = cfg.batch.max_size;
+  r.batch_max_tokens = cfg.batch.max_tokens;
+  r.batch_max_delay_ms = cfg.batch.max_delay_ms;
+  r.batch_max_queue = cfg.batch.max_queue;
+  r.routing_source = routing_.source();
+  r.queues = routing_.queues();
+  r.rules = static_cast<int64_t>(routing_.rule_count());
+  return r;
+}
+
 }  // namespace triage::serve

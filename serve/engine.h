@@ -16,6 +16,7 @@
 #include "serve/request.h"
 #include "serve/response.h"
 #include "serve/routing.h"
+#include "serve/serve_config.h"
 
 namespace triage::serve {
 
@@ -88,6 +89,8 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   // HTTP thread, once the job is done: entities (offsets per text or turn), intent, route.
   RouteResponse route_response(const InferenceJob& job) const;
   TagResponse tag_response(const InferenceJob& job) const;
+  // GET /v1/info: this snapshot's model, labels and routing with the server's limits.
+  InfoResponse info_response(const ServeConfig& config) const;
 
  private:
   ModelSnapshot();

@@ -58,19 +58,21 @@ struct TurnInput {
   std::string text;
 };
 
-// POST /v1/route: exactly one of text / turns.
-struct RouteRequest {
+// What /v1/route and /v1/tag requests share: the inference path reads these once.
+struct InferenceRequest {
   std::optional<std::string> id;
   int64_t deadline_ms = 0;  // 0 = none given
+};
+
+// POST /v1/route: exactly one of text / turns.
+struct RouteRequest : InferenceRequest {
   bool has_turns = false;
   std::string text;              // when !has_turns
   std::vector<TurnInput> turns;  // when has_turns; never empty
 };
 
 // POST /v1/tag.
-struct TagRequest {
-  std::optional<std::string> id;
-  int64_t deadline_ms = 0;
+struct TagRequest : InferenceRequest {
   std::vector<std::string> texts;  // never empty
 };
 

@@ -62,7 +62,8 @@ void ServeConfig::register_fields(config::Schema& s) {
       .range(0, 86400);
   s.add_enum("log.format", &log.format, {{"text", LogFormat::text}, {"json", LogFormat::json}}, "text | json (JSON lines)");
   s.add_enum("log.level", &log.level,
-             {{"debug", log::Level::debug}, {"info", log::Level::info}, {"warn", log::Level::warn}, {"error", log::Level::error}},
+             {{"debug", triage::log::Level::debug}, {"info", triage::log::Level::info},
+              {"warn", triage::log::Level::warn}, {"error", triage::log::Level::error}},
              "debug | info | warn | error");
   s.add("log.requests", &log.requests, "one log line per request (id, endpoint, code, ms, queue, masked entities)");
   s.add("log.sensitive_labels", &log.sensitive_labels, "entity labels whose text is masked (\"***\") in logs");

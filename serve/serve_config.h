@@ -60,7 +60,7 @@ struct ServeConfig {
   } shutdown;
   struct Log {
     LogFormat format = LogFormat::text;
-    log::Level level = log::Level::info;
+    triage::log::Level level = triage::log::Level::info;
     bool requests = true;         // one line per request
     std::vector<std::string> sensitive_labels{"email", "phone", "account_id", "person_name"};
   } log;

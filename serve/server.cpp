@@ -265,7 +265,7 @@ int Server::listen() {
   }));
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(error_json({500, "internal", "internal error"}, generate_id()), "application/json");
+    res.set_content(error_json(ApiError(Reason::internal, "internal error"), generate_id()), "application/json");
   });
   const auto& host = m.cfg.http.host;
   if (m.cfg.http.port == 0) {
@@ -398,30 +398,7 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
     case Endpoint::info: {
       auto s = current();
       if (!s) throw RequestError(Reason::not_ready, "the model is still loading");
-      InfoResponse r;
-      r.model = s->ref();
-      r.dir = s->dir();
-      r.architecture = s->architecture();
-      r.precision = s->precision();
-      r.packed_weights = s->packed_weights();
-      r.max_seq_len = s->max_seq_len();
-      r.stride = s->stride();
-      r.entity_labels = s->entity_types();
-      r.intent_labels = s->intents();
-      r.max_text_chars = cfg.limits.max_text_chars;
-      r.max_subwords = cfg.limits.max_subwords;
-      r.truncate = cfg.limits.truncate;
-      r.max_texts = cfg.limits.max_texts;
-      r.max_turns = cfg.limits.max_turns;
-      r.max_body_bytes = cfg.http.max_body_bytes;
-      r.batch_max_size = cfg.batch.max_size;
-      r.batch_max_tokens = cfg.batch.max_tokens;
-      r.batch_max_delay_ms = cfg.batch.max_delay_ms;
-      r.batch_max_queue = cfg.batch.max_queue;
-      r.routing_source = s->routing().source();
-      r.queues = s->routing().queues();
-      r.rules = static_cast<int64_t>(s->routing().rule_count());
-      res.set_content(info_json(r), "application/json");
+      res.set_content(info_json(s->info_response(cfg)), "application/json");
       return 200;
     }
     case Endpoint::reload: {
@@ -459,15 +436,17 @@ int Server::Impl::infer(bool is_route, const std::string& body, httplib::Respons
   std::shared_ptr<InferenceJob> job;
   int64_t deadline_ms = 0;
   try {
-    if (is_route) {
-      auto r = parse_route_request(body, req_limits);
+    const auto take = [&](const InferenceRequest& r) {
       if (id.empty() && r.id) id = *r.id;
       deadline_ms = r.deadline_ms;
+    };
+    if (is_route) {
+      auto r = parse_route_request(body, req_limits);
+      take(r);
       job = s->prepare_route(r, prep_limits);
     } else {
       auto r = parse_tag_request(body, req_limits);
-      if (id.empty() && r.id) id = *r.id;
-      deadline_ms = r.deadline_ms;
+      take(r);
       job = s->prepare_tag(r, prep_limits);
     }
   } catch (const RequestError& e) {

@@ -14,6 +14,9 @@
 //   decay          one flag per tensor: apply weight_decay to it (biases and LayerNorm
 //                  weights usually not); empty = every tensor decays
 // All moments and the arithmetic are fp32. The CPU path runs the same per-element function.
+// Tests: KernelParity.AdamW in tests/kernels/kernel_parity.h, one body run as the C++
+// reference against torch (kernels_test) and as CUDA against the reference (kernels_gpu_test,
+// ctest label gpu); FusedOps.AdamWMatchesTorchOptim in kernels_test.cpp.
 #pragma once
 
 #include <cstdint>

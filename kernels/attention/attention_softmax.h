@@ -13,6 +13,9 @@
 // (scores' dtype) and the seed. Backward: dS = scale * Y * (G - sum_k G * Y) with
 // G = dP * mask / (1 - p); no gradient for the mask.
 // CUDA takes Sk <= kMaxAttentionKeys (512), one warp per row; the CPU reference any Sk.
+// Tests: KernelParity.AttentionSoftmax in tests/kernels/kernel_parity.h, one body run as the C++
+// reference against torch (kernels_test) and as CUDA against the reference (kernels_gpu_test,
+// ctest label gpu).
 #pragma once
 
 #include <ATen/core/Tensor.h>

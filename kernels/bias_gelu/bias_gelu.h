@@ -9,6 +9,9 @@
 // dbias = sum of dx over the leading dims, accumulated in fp32 in a fixed order and
 // rounded once. Internal math is fp32 in every dtype.
 // CPU runs the fp32 reference (bias_gelu_ref.cpp), CUDA runs bias_gelu.cu.
+// Tests: KernelParity.BiasGelu in tests/kernels/kernel_parity.h, one body run as the C++
+// reference against torch (kernels_test) and as CUDA against the reference (kernels_gpu_test,
+// ctest label gpu).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -13,6 +13,9 @@
 // Targets outside [0, C) other than ignore_index: an error on the CPU; the CUDA kernel cannot
 // raise, so it makes that row's loss and gradient NaN. Math in fp32. Saved for backward: the
 // gradient (softmax - onehot) / count in logits' dtype; backward returns it times dloss.
+// Tests: KernelParity.CrossEntropy and KernelParity.CrossEntropyAllIgnored in
+// tests/kernels/kernel_parity.h, one body run as the C++ reference against torch
+// (kernels_test) and as CUDA against the reference (kernels_gpu_test, ctest label gpu).
 #pragma once
 
 #include <ATen/core/Tensor.h>

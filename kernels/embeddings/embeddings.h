@@ -15,6 +15,9 @@
 // three tables (fp32 accumulation: atomics on CUDA, so the summation order of rows sharing
 // an id is not fixed) and dgamma, dbeta (fixed order); the ids get none.
 // CUDA takes H <= kMaxLayerNormCols (4096).
+// Tests: KernelParity.Embeddings in tests/kernels/kernel_parity.h, one body run as the C++
+// reference against torch (kernels_test) and as CUDA against the reference (kernels_gpu_test,
+// ctest label gpu).
 #pragma once
 
 #include <ATen/core/Tensor.h>

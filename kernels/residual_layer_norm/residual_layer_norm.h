@@ -15,6 +15,9 @@
 //   dresidual = dz,  dh = dz * mask / (1 - p),  dbias = sum dh,
 //   dgamma = sum dy * xhat,  dbeta = sum dy  (fp32 accumulation, rounded once).
 // CUDA takes H <= kMaxLayerNormCols (4096); the CPU reference takes any H.
+// Tests: KernelParity.ResidualLayerNorm in tests/kernels/kernel_parity.h, one body run as the C++
+// reference against torch (kernels_test) and as CUDA against the reference (kernels_gpu_test,
+// ctest label gpu).
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -71,10 +71,10 @@ TEST(Response, TagShape) {
 }
 
 TEST(Response, ErrorShape) {
-  const auto j = json::parse(error_json({422, "text_too_long", "too long"}, "req-1"));
+  const auto j = json::parse(error_json(ApiError(Reason::text_too_long, "too long"), "req-1"));
   EXPECT_EQ(j, json({{"error", {{"code", 422}, {"reason", "text_too_long"}, {"message", "too long"}}}, {"id", "req-1"}}));
   // invalid UTF-8 in a message never makes the dump throw
-  EXPECT_NO_THROW(error_json({400, "bad_json", "bad \xff byte"}, "x"));
+  EXPECT_NO_THROW(error_json(ApiError(Reason::bad_json, "bad \xff byte"), "x"));
 }
 
 TEST(Response, InfoAndReload) {
