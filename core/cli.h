@@ -3,10 +3,25 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 namespace triage {
+
+// The config flags every configurable binary takes, each feeding config::Schema::load.
+struct ConfigFlags {
+  std::vector<std::string> files;  // --config, layered in order
+  std::vector<std::string> sets;   // --set section.key=value
+  bool dump = false;               // --dump-config
+};
+
+inline void add_config_flags(CLI::App& app, ConfigFlags& flags) {
+  app.add_option("--config", flags.files, "YAML config; repeat to layer (later over earlier)");
+  app.add_option("--set", flags.sets, "override one key: section.key=value (repeatable)");
+  app.add_flag("--dump-config", flags.dump, "print the resolved config and exit");
+}
 
 // nullopt: parsed, go on; otherwise the exit code to return from main (help or bad usage).
 inline std::optional<int> parse_cli(CLI::App& app, int argc, char** argv) {

@@ -98,13 +98,11 @@ class SignalWatcher {
 
 int main(int argc, char** argv) {
   CLI::App app{"triage-serve: entities, intent and routing queue over HTTP from a fine-tuned checkpoint"};
-  std::vector<std::string> configs, sets;
+  ConfigFlags cf;
   std::string model_dir, routing, host;
   int64_t port = -1;
-  bool dump = false, list_errors = false;
-  app.add_option("--config", configs, "YAML config; repeat to layer (later over earlier)");
-  app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
-  app.add_flag("--dump-config", dump, "print the resolved config and exit");
+  bool list_errors = false;
+  add_config_flags(app, cf);
   app.add_flag("--list-errors", list_errors,
                "print every error reason (HTTP status, failure-metric label, meaning) as JSON lines and exit");
   app.add_option("--model", model_dir, "checkpoint directory (= model.dir)");
@@ -121,13 +119,13 @@ int main(int argc, char** argv) {
     serve::ServeConfig cfg;
     config::Schema schema;
     cfg.register_fields(schema);
-    schema.load({configs, "TRIAGE_SERVE", sets}, [&] {
+    schema.load({cf.files, "TRIAGE_SERVE", cf.sets}, [&] {
       if (!model_dir.empty()) cfg.model.dir = model_dir;
       if (!routing.empty()) cfg.routing.file = routing;
       if (!host.empty()) cfg.http.host = host;
       if (port >= 0) cfg.http.port = port;
     });
-    if (dump) {
+    if (cf.dump) {
       std::cout << schema.dump_yaml();
       return 0;
     }

@@ -186,25 +186,22 @@ void keep_freed_memory() {
 int main(int argc, char** argv) {
   keep_freed_memory();
   CLI::App app{"triage-train: fine-tune a BERT-family token classifier (+ intent) on support data"};
-  std::vector<std::string> configs, sets;
+  ConfigFlags cf;
   std::string resume;
-  bool dump = false;
   int nproc = 0;
-  app.add_option("--config", configs, "YAML config; repeat to layer (later over earlier)");
+  add_config_flags(app, cf);
   app.add_option("--nproc-per-node,--nproc_per_node", nproc,
                  "start N local processes (ranks) of one data-parallel job, as torchrun does");
-  app.add_option("--set", sets, "override one key: section.key=value (repeatable)");
-  app.add_flag("--dump-config", dump, "print the resolved config and exit");
   app.add_option("--resume", resume, "continue the run whose output directory (or last/) this is");
   if (auto rc = parse_cli(app, argc, argv)) return *rc;
   return run_main(g_prog, [&] {
     train::TrainConfig cfg;
     config::Schema schema;
     cfg.register_fields(schema);
-    schema.load({configs, "TRIAGE_TRAIN", sets});
+    schema.load({cf.files, "TRIAGE_TRAIN", cf.sets});
     cfg.validate(false);
     const auto yaml = schema.dump_yaml();
-    if (dump) {
+    if (cf.dump) {
       std::cout << yaml;
       return 0;
     }

@@ -227,6 +227,33 @@ TEST(Loss, IgnoresMinus100AndWeighsIntent) {
   EXPECT_EQ(none.total.item<double>(), 0.0);
 }
 
+// model.kernels fused: the token term is the fused cross-entropy (its C++ reference on the
+// CPU), not torch's: the same value, and the kernel's own error on a target out of range;
+// class weights fall back to torch's. Shares scale the terms as the trainer's step needs.
+TEST(Loss, FusedModeRunsTheKernelAndSharesScale) {
+  torch::manual_seed(1);
+  auto logits = torch::randn({8, 16, 9});
+  auto labels = torch::randint(0, 9, {8, 16}, torch::kLong).masked_fill(torch::rand({8, 16}) < 0.3, -100);
+  LossSettings torch_s, fused_s;
+  fused_s.kernels = kernels::KernelMode::Fused;
+  const auto t = compute_loss(logits, labels, {}, {}, torch_s);
+  const auto f = compute_loss(logits, labels, {}, {}, fused_s);
+  EXPECT_NEAR(f.token, t.token, 1e-5);
+  const auto bad = labels.clone().index_put_({0, 0}, 9);  // class 9 of 9
+  EXPECT_NE(error_of<std::exception>([&] { compute_loss(logits, bad, {}, {}, fused_s); }).find("token_cross_entropy: target 9"),
+            std::string::npos);
+  EXPECT_EQ(error_of<std::exception>([&] { compute_loss(logits, bad, {}, {}, torch_s); }).find("token_cross_entropy"),
+            std::string::npos);
+  auto weighted = fused_s;
+  weighted.class_weights = torch::ones({9});
+  EXPECT_EQ(compute_loss(logits, labels, {}, {}, weighted).token, t.token);  // torch's, exactly
+  auto il = torch::randn({8, 5});
+  auto intents = torch::randint(0, 5, {8}, torch::kLong);
+  const auto whole = compute_loss(logits, labels, il, intents, torch_s);
+  const auto part = compute_loss(logits, labels, il, intents, torch_s, 0.25, 0.5);
+  EXPECT_NEAR(part.total.item<double>(), 0.25 * whole.token + 0.5 * whole.intent, 1e-6);
+}
+
 namespace {
 // Batches of a learnable toy task: label = 1 where id is even (B-x), intent = first id % 2.
 class ToySource : public BatchSource {
