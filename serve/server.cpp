@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <cstdlib>
 #include <random>
@@ -434,20 +435,45 @@ int Server::Impl::infer(bool is_route, const std::string& body, httplib::Respons
   if (!s || !ready) throw RequestError(Reason::not_ready, "the model is still loading");
   auto preparing = batcher->preparing();
   std::shared_ptr<InferenceJob> job;
+  std::function<void(TimingMs)> answer;
   int64_t deadline_ms = 0;
   try {
     const auto take = [&](const InferenceRequest& r) {
       if (id.empty() && r.id) id = *r.id;
       deadline_ms = r.deadline_ms;
     };
+    // The one place route and tag differ: how a request is read and prepared, and how its
+    // answer is built once the job is done (answer, below).
     if (is_route) {
       auto r = parse_route_request(body, req_limits);
       take(r);
       job = s->prepare_route(r, prep_limits);
+      answer = [&](TimingMs timing) {
+        auto a = s->route_response(*job);
+        a.id = id;
+        metrics.route_decision(a.route.queue);
+        fields.emplace_back("queue", a.route.queue);
+        fields.emplace_back("reason", a.route.reason);
+        fields.emplace_back("entities", entities_for_log(a.entities, cfg.log.sensitive_labels));
+        timing.total = seconds_between(t0, Clock::now()) * 1e3;
+        a.timing = timing;
+        res.set_content(route_response_json(a), "application/json");
+      };
     } else {
       auto r = parse_tag_request(body, req_limits);
       take(r);
       job = s->prepare_tag(r, prep_limits);
+      answer = [&](TimingMs timing) {
+        auto a = s->tag_response(*job);
+        a.id = id;
+        std::vector<EntityOut> all;
+        for (const auto& t : a.results) all.insert(all.end(), t.entities.begin(), t.entities.end());
+        fields.emplace_back("texts", std::to_string(a.results.size()));
+        fields.emplace_back("entities", entities_for_log(all, cfg.log.sensitive_labels));
+        timing.total = seconds_between(t0, Clock::now()) * 1e3;
+        a.timing = timing;
+        res.set_content(tag_response_json(a), "application/json");
+      };
     }
   } catch (const RequestError& e) {
     if (id.empty() && e.id()) id = *e.id();
@@ -484,27 +510,7 @@ int Server::Impl::infer(bool is_route, const std::string& body, httplib::Respons
   fields.emplace_back("queue_ms", std::to_string(timing.queue));
   fields.emplace_back("subwords", std::to_string(job->subwords));
   if (job->truncated) fields.emplace_back("truncated", "true");
-  if (is_route) {
-    auto r = s->route_response(*job);
-    r.id = id;
-    metrics.route_decision(r.route.queue);
-    fields.emplace_back("queue", r.route.queue);
-    fields.emplace_back("reason", r.route.reason);
-    fields.emplace_back("entities", entities_for_log(r.entities, cfg.log.sensitive_labels));
-    timing.total = seconds_between(t0, Clock::now()) * 1e3;
-    r.timing = timing;
-    res.set_content(route_response_json(r), "application/json");
-  } else {
-    auto r = s->tag_response(*job);
-    r.id = id;
-    std::vector<EntityOut> all;
-    for (const auto& t : r.results) all.insert(all.end(), t.entities.begin(), t.entities.end());
-    fields.emplace_back("texts", std::to_string(r.results.size()));
-    fields.emplace_back("entities", entities_for_log(all, cfg.log.sensitive_labels));
-    timing.total = seconds_between(t0, Clock::now()) * 1e3;
-    r.timing = timing;
-    res.set_content(tag_response_json(r), "application/json");
-  }
+  answer(timing);
   return 200;
 }
 
