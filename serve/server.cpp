@@ -18,6 +18,7 @@
 #include "serve/batcher.h"
 #include "serve/engine.h"
 #include "serve/metrics.h"
+#include "serve/model_loader.h"
 #include "serve/request.h"
 #include "serve/response.h"
 
@@ -102,6 +103,7 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::atomic<int64_t> inflight{0};
 
+  std::unique_ptr<ModelLoader> loader;  // every ModelSnapshot::load runs on its thread
   std::string admin_token;
   std::mutex reload_mu;  // held while a reload runs
   std::mutex paths_mu;   // model_dir, routing_file
@@ -159,8 +161,10 @@ const std::string& Server::host() const { return impl_->cfg.http.host; }
 void Server::load() {
   auto& m = *impl_;
   configure_inference_threads(m.cfg.runtime.intra_op_threads);
+  m.loader = std::make_unique<ModelLoader>([] { single_threaded_torch(); });
   const auto t0 = Clock::now();
-  auto s = ModelSnapshot::load(m.snapshot_options(m.model_dir, m.routing_file));
+  std::shared_ptr<const ModelSnapshot> s;
+  m.loader->run([&] { s = ModelSnapshot::load(m.snapshot_options(m.model_dir, m.routing_file)); });
   log::info("model loaded", {{"name", s->ref().name},
                              {"version", s->ref().version},
                              {"dir", s->dir()},
@@ -528,7 +532,7 @@ std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& r
   const auto t0 = Clock::now();
   std::shared_ptr<const ModelSnapshot> s;
   try {
-    s = ModelSnapshot::load(snapshot_options(dir, routing));
+    loader->run([&] { s = ModelSnapshot::load(snapshot_options(dir, routing)); });
   } catch (const std::exception& e) {
     log::warn("reload failed; the previous model keeps serving", {{"model", dir}, {"routing", routing}, {"error", e.what()}});
     throw RequestError(Reason::reload_failed, std::string("reload failed, the previous model keeps serving: ") + e.what());
