@@ -65,15 +65,7 @@ std::string quote(const std::string& s) {
 Schema::Key Schema::add(const std::string& key, std::string* f, const std::string& help) {
   Field fd{help,
                   [this, key, f](const std::string& v, const std::string& w) {
-                    // "key=" and YAML null (~) clear a string
-                    auto s = (v.empty() || v == "~" || v == "null") ? std::string() : parse_scalar<std::string>(v, key, w, "a string");
-                    const auto& allowed = fields_.at(key).allowed;
-                    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
-                      std::string list;
-                      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                      throw InputError(w + ": key '" + key + "': expected one of " + list + ", found '" + s + "'");
-                    }
-                    *f = s;
+                    *f = choice(v, key, w, fields_.at(key).allowed);
                   },
                   [f] { return quote(*f); },
                   {}};
@@ -146,6 +138,18 @@ Schema::Key Schema::add(const std::string& key, std::vector<std::string>* f, con
   return add_field(key, std::move(fd));
 }
 
+std::string Schema::choice(const std::string& v, const std::string& key, const std::string& where,
+                           const std::vector<std::string>& allowed) {
+  // "key=" and YAML null (~) clear a string
+  auto s = (v.empty() || v == "~" || v == "null") ? std::string() : parse_scalar<std::string>(v, key, where, "a string");
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    throw InputError(where + ": key '" + key + "': expected one of " + list + ", found '" + s + "'");
+  }
+  return s;
+}
+
 Schema::Key Schema::add_field(const std::string& key, Field field) {
   if (fields_.count(key)) throw Error("config key '" + key + "' registered twice");
   fields_[key] = std::move(field);
@@ -168,7 +172,7 @@ Schema::Key& Schema::Key::positive() {
 }
 
 Schema::Key& Schema::Key::choices(std::vector<std::string> allowed) {
-  schema_->choices(key_, std::move(allowed));
+  schema_->fields_.at(key_).allowed = std::move(allowed);
   return *this;
 }
 
@@ -199,8 +203,6 @@ void Schema::load(const Layers& layers, const std::function<void()>& flags) {
   check();
 }
 
-void Schema::choices(const std::string& key, std::vector<std::string> allowed) { fields_.at(key).allowed = std::move(allowed); }
-
 std::string Schema::nearest_key(const std::string& key) const { return nearest_name(key, order_, true).name; }
 
 void Schema::assign(const std::string& key, const std::string& value, const std::string& where) {
@@ -225,7 +227,6 @@ void Schema::load_yaml_string(const std::string& yaml, const std::string& source
 }
 
 void Schema::load_yaml_file(const std::string& path) {
-  YAML::Node root;
   std::ifstream in(path);
   if (!in) throw InputError(path + ": cannot open config file");
   std::stringstream ss;

@@ -47,9 +47,6 @@ class Schema {
   // An enum field written and read by the names given (its first-class values).
   template <typename E>
   Key add_enum(const std::string& key, E* field, std::vector<std::pair<std::string, E>> names, const std::string& help);
-  // Restricts a string field to a set of values (checked on every assignment).
-  void choices(const std::string& key, std::vector<std::string> allowed);
-
   // The one loader: files, then the environment PREFIX_SECTION_KEY (none when prefix is ""),
   // then flags() (a binary's convenience options writing into its struct), then every
   // "key=value" of sets, then check().
@@ -86,6 +83,9 @@ class Schema {
     bool positive = false;
   };
   Key add_field(const std::string& key, Field field);
+  // v (YAML) as a string that must be one of allowed; InputError naming key and where.
+  static std::string choice(const std::string& v, const std::string& key, const std::string& where,
+                            const std::vector<std::string>& allowed);
   void assign(const std::string& key, const std::string& yaml_value, const std::string& where);
   std::map<std::string, Field> fields_;
   std::vector<std::string> order_;
@@ -98,19 +98,10 @@ Schema::Key Schema::add_enum(const std::string& key, E* field, std::vector<std::
   for (const auto& [name, value] : names) allowed.push_back(name);
   Field f;
   f.help = help;
-  f.allowed = allowed;
-  f.assign = [key, field, names](const std::string& v, const std::string& where) {
-    std::string s = v;
-    if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) s = s.substr(1, s.size() - 2);
-    std::string list;
-    for (const auto& [name, value] : names) {
-      if (name == s) {
-        *field = value;
-        return;
-      }
-      list += (list.empty() ? "" : ", ") + name;
-    }
-    throw InputError(where + ": key '" + key + "': expected one of " + list + ", found '" + s + "'");
+  f.assign = [key, field, names, allowed](const std::string& v, const std::string& where) {
+    const std::string s = choice(v, key, where, allowed);
+    for (const auto& [name, value] : names)
+      if (name == s) *field = value;
   };
   f.render = [field, names] {
     for (const auto& [name, value] : names)

@@ -23,6 +23,14 @@ void take(json& j, const char* key, T& out, const std::string& source, const cha
   j.erase(it);
 }
 
+template <typename T>
+void take(json& j, const char* key, std::optional<T>& out, const std::string& source, const char* expected) {
+  if (!j.contains(key)) return;
+  T v{};
+  take(j, key, v, source, expected);
+  out = v;
+}
+
 // j[key] as an object, taken out of j; nullopt when absent.
 std::optional<json> take_object(json& j, const char* key, const std::string& source) {
   auto it = j.find(key);
@@ -63,13 +71,8 @@ CheckpointMeta CheckpointMeta::from_json(const json& in, const std::string& sour
   int64_t version = 1;
   take(j, "format_version", version, source, "an integer");
   if (version != 1) throw InputError(source + ": key 'format_version': expected 1, found " + std::to_string(version));
-  for (auto [key, field] : {std::pair{"max_seq_len", &m.max_seq_len}, std::pair{"stride", &m.stride}}) {
-    int64_t v = 0;
-    if (j.contains(key)) {
-      take(j, key, v, source, "an integer");
-      *field = v;
-    }
-  }
+  take(j, "max_seq_len", m.max_seq_len, source, "an integer");
+  take(j, "stride", m.stride, source, "an integer");
   if (auto it = j.find("label_schema"); it != j.end()) {
     m.label_schema = *it;
     j.erase(it);

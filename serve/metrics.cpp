@@ -109,7 +109,10 @@ void Metrics::model_info(const std::string& name, const std::string& version) {
 
 void Metrics::route_decision(const std::string& queue) { impl_->routes.Add({{"queue", queue}}).Increment(); }
 
-void Metrics::failure(const std::string& reason) { impl_->failures.Add({{"reason", reason}}).Increment(); }
+void Metrics::failure(Reason reason) {
+  const auto label = reason_info(reason).metric;
+  if (!label.empty()) impl_->failures.Add({{"reason", std::string(label)}}).Increment();
+}
 
 std::string Metrics::text() const { return prometheus::TextSerializer().Serialize(impl_->registry->Collect()); }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "serve/errors.h"
+
 namespace triage::serve {
 
 class Metrics {
@@ -27,8 +29,9 @@ class Metrics {
   // triage_model_info{name,version} = 1 for the serving model (the previous one removed).
   void model_info(const std::string& name, const std::string& version);
   void route_decision(const std::string& queue);
-  // triage_failures_total{reason}: reload, deadline, queue_full, bad_request, internal, ...
-  void failure(const std::string& reason);
+  // triage_failures_total{reason}: the reason's failure label in the error table
+  // (serve/errors.h); reasons without one (auth, not ready, draining) count nothing.
+  void failure(Reason reason);
 
   std::string text() const;  // Prometheus text exposition format 0.0.4
 

@@ -20,12 +20,11 @@ namespace triage::serve {
 // snake_case reason string come from the table), a message a user can act on.
 struct ApiError {
   Reason code = Reason::internal;
-  int status = 500;
-  std::string reason = "internal";
+  int status = 500;  // the table's, except where the HTTP layer answered with its own
   std::string message;
   ApiError() = default;
-  ApiError(Reason r, std::string m)
-      : code(r), status(reason_info(r).status), reason(reason_info(r).name), message(std::move(m)) {}
+  ApiError(Reason r, std::string m) : code(r), status(reason_info(r).status), message(std::move(m)) {}
+  std::string_view reason() const { return reason_info(code).name; }  // error.reason in the body
 };
 
 class RequestError : public std::exception {

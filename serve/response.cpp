@@ -105,7 +105,7 @@ std::string reload_json(const ModelRef& model, const std::string& routing_source
 }
 
 std::string error_json(const ApiError& e, std::string_view id) {
-  return dump({{"error", {{"code", e.status}, {"reason", e.reason}, {"message", e.message}}}, {"id", id}});
+  return dump({{"error", {{"code", e.status}, {"reason", e.reason()}, {"message", e.message}}}, {"id", id}});
 }
 
 std::string status_json(std::string_view status) { return dump({{"status", status}}); }

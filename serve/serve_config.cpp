@@ -45,8 +45,8 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add("runtime.precision", &runtime.precision,
         "encoder arithmetic of the packed path: fp32; bf16 (CPUs with native bf16 products, AVX512-BF16 or "
         "AMX; about 1.5x lower latency, bf16 rounding); int8 (8-bit weights and activations in the products, "
-        "fbgemm; about 2x lower latency, entity F1 within about 0.5 points of fp32 on our test sets)");
-  s.choices("runtime.precision", {"fp32", "bf16", "int8"});
+        "fbgemm; about 2x lower latency, entity F1 within about 0.5 points of fp32 on our test sets)")
+      .choices({"fp32", "bf16", "int8"});
   s.add("limits.max_text_chars", &limits.max_text_chars, "code points per text or turn; beyond: 422 text_too_long")
       .range(1, static_cast<double>(int64_t{1} << 30));
   s.add("limits.max_subwords", &limits.max_subwords, "sub-words per request after tokenization; beyond: 422 unless truncate")

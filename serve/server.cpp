@@ -261,9 +261,9 @@ int Server::listen() {
       res.set_header("X-Request-Id", id);
       const auto* ep = find_endpoint(req.path);
       m.metrics.request(ep ? ep->path : "other", res.status, 0.0);
-      if (const auto label = reason_info(e.code).metric; !label.empty()) m.metrics.failure(std::string(label));
+      m.metrics.failure(e.code);
       log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
-                            {"code", std::to_string(res.status)}, {"reason", e.reason}});
+                            {"code", std::to_string(res.status)}, {"reason", std::string(e.reason())}});
     } catch (...) {
     }
     return httplib::Server::HandlerResponse::Handled;
@@ -369,7 +369,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
     const std::string endpoint = ep ? ep->path : "other";
     metrics.request(endpoint, status, secs);
     if (failed)
-      if (const auto label = reason_info(err.code).metric; !label.empty()) metrics.failure(std::string(label));
+      metrics.failure(err.code);
     const bool quiet = ep && (ep->endpoint == Endpoint::healthz || ep->endpoint == Endpoint::readyz ||
                               ep->endpoint == Endpoint::metrics);
     if (status == 500) {
@@ -378,7 +378,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
     } else if (cfg.log.requests && (!quiet || log::enabled(log::Level::debug))) {
       log::Fields f{{"id", id}, {"method", req.method}, {"endpoint", endpoint}, {"code", std::to_string(status)},
                     {"ms", std::to_string(secs * 1e3)}};
-      if (failed) f.emplace_back("reason", err.reason);
+      if (failed) f.emplace_back("reason", err.reason());
       for (auto& kv : fields) f.push_back(std::move(kv));
       log::write(quiet ? log::Level::debug : log::Level::info, "request", f);
     }
@@ -522,7 +522,6 @@ std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& r
   std::unique_lock lk(reload_mu, std::try_to_lock);
   if (!lk.owns_lock())
     throw RequestError(Reason::reload_in_progress, "another reload is running; retry when it has finished");
-  single_threaded_torch();  // an HTTP or signal thread: no OpenMP team beside the loop's
   std::string dir, routing;
   {
     std::lock_guard pl(paths_mu);
@@ -566,7 +565,7 @@ void Server::reload_async() {
       m.reload({});
     } catch (const RequestError& e) {
       // an HTTP reload's failure is counted where it is answered; this one has no answer
-      if (const auto label = reason_info(e.error().code).metric; !label.empty()) m.metrics.failure(std::string(label));
+      m.metrics.failure(e.error().code);
       log::warn("SIGHUP reload: " + e.error().message);
     } catch (const std::exception& e) {
       log::error(std::string("SIGHUP reload: ") + e.what());

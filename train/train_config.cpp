@@ -22,8 +22,7 @@ void TrainConfig::register_fields(config::Schema& s) {
              {{"auto", std::nullopt}, {"conll", triage::data::Format::conll}, {"jointbert", triage::data::Format::jointbert},
               {"jsonl", triage::data::Format::jsonl}},
              "auto | conll | jointbert | jsonl");
-  s.add("data.scheme", &data.scheme, "tag scheme the model predicts: bio");
-  s.choices("data.scheme", {"bio"});
+  s.add("data.scheme", &data.scheme, "tag scheme the model predicts: bio").choices({"bio"});
   s.add("optim.lr", &optim.lr, "peak learning rate (AdamW)");
   s.add("optim.weight_decay", &optim.weight_decay, "decoupled weight decay; never on biases and LayerNorm weights");
   s.add("optim.beta1", &optim.beta1, "AdamW beta1");
@@ -68,8 +67,8 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("run.log_every", &run.log_every, "optimizer steps between log lines / metrics.jsonl records");
   s.add("run.patience", &run.patience, "early stopping: evaluations without improvement; 0 = off");
   s.add("run.output_dir", &run.output_dir, "where best/, last/, metrics.jsonl and config.yaml go");
-  s.add("run.metric", &run.metric, "dev metric that picks the best checkpoint");
-  s.choices("run.metric", {"entity_f1", "intent_accuracy", "frame_accuracy"});
+  s.add("run.metric", &run.metric, "dev metric that picks the best checkpoint")
+      .choices({"entity_f1", "intent_accuracy", "frame_accuracy"});
   s.add_enum("dist.backend", &dist.backend,
              {{"auto", Backend::automatic}, {"gloo", Backend::gloo}, {"nccl", Backend::nccl}},
              "multi-process backend: auto (nccl on CUDA, gloo on CPU) | gloo | nccl");

@@ -36,8 +36,8 @@ def parse_dump(text):
         if not m:
             raise SystemExit(f"gen_tables: cannot parse dump line: {line!r}")
         leaf, value, help_ = m.groups()
-        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-            value = json.loads(value) if value != '""' else '""'
+        if len(value) > 2 and value[0] == '"' and value[-1] == '"':  # a quoted string; "" stays as shown
+            value = json.loads(value)
         rows.append((f"{section}.{leaf}" if section else leaf, value, help_))
     return rows
 
@@ -51,7 +51,7 @@ def config_table(binary, prefix):
     out = ["| key | environment variable | default | meaning |", "|---|---|---|---|"]
     for key, value, help_ in rows:
         env = prefix + "_" + key.replace(".", "_").upper()
-        out.append(f"| `{key}` | `{env}` | {cell(value) if value != '' else chr(34) * 2} | {cell(help_)} |")
+        out.append(f"| `{key}` | `{env}` | {cell(value)} | {cell(help_)} |")
     return "\n".join(out)
 
 

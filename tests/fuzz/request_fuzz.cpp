@@ -40,7 +40,7 @@ void check_error(const RequestError& e) {
       {400, "bad_field"},     {422, "text_too_long"},  {422, "too_many_texts"},
       {422, "too_many_turns"},
   };
-  check(allowed.count({e.error().status, e.error().reason}) == 1);
+  check(allowed.count({e.error().status, std::string(e.error().reason())}) == 1);
   check(!e.error().message.empty());
   if (e.id()) check(valid_request_id(*e.id()));
   // the error body is valid JSON whatever the message holds

@@ -276,7 +276,7 @@ TEST(Engine, SubwordLimitAndTruncation) {
     FAIL() << "expected 422";
   } catch (const RequestError& e) {
     EXPECT_EQ(e.error().status, 422);
-    EXPECT_EQ(e.error().reason, "text_too_long");
+    EXPECT_EQ(e.error().reason(), "text_too_long");
     EXPECT_NE(e.error().message.find("5 sub-words"), std::string::npos) << e.error().message;
   }
   lim.truncate = true;

@@ -69,18 +69,18 @@ TEST(RouteRequest, BadJson) {
   for (auto body : {"", "{", "{\"text\": }", "{\"text\": \"a\"} trailing", "nul", "{'text': 'a'}"}) {
     auto e = route_error(body);
     EXPECT_EQ(e.status, 400) << body;
-    EXPECT_EQ(e.reason, "bad_json") << body;
+    EXPECT_EQ(e.reason(), "bad_json") << body;
     EXPECT_TRUE(contains(e.message, "at byte")) << e.message;
   }
   // a number past double's range (found by request_fuzz: nlohmann throws out_of_range)
   auto big = route_error(R"({"text": "a", "deadline_ms": 1e400})");
   EXPECT_EQ(big.status, 400);
-  EXPECT_EQ(big.reason, "bad_json");
+  EXPECT_EQ(big.reason(), "bad_json");
   EXPECT_TRUE(contains(big.message, "number overflow")) << big.message;
   // nesting is bounded (no deep recursion anywhere)
   std::string deep(100, '[');
   auto e = route_error(deep + std::string(100, ']'));
-  EXPECT_EQ(e.reason, "bad_json");
+  EXPECT_EQ(e.reason(), "bad_json");
   EXPECT_TRUE(contains(e.message, "deeper"));
 }
 
@@ -97,7 +97,7 @@ TEST(RouteRequest, InvalidUtf8) {
   for (const auto& b : bad) {
     auto e = route_error(b);
     EXPECT_EQ(e.status, 400);
-    EXPECT_EQ(e.reason, "invalid_utf8") << e.message;
+    EXPECT_EQ(e.reason(), "invalid_utf8") << e.message;
   }
   EXPECT_EQ(route_error("{\"text\": \"a\xff\"}").message, "body is not valid UTF-8 at byte 11");
   // valid 4-byte sequences and escaped pairs pass
@@ -141,7 +141,7 @@ TEST(RouteRequest, MissingAndBadFields) {
   for (const auto& c : cases) {
     auto e = route_error(c.body);
     EXPECT_EQ(e.status, 400) << c.body;
-    EXPECT_EQ(e.reason, c.reason) << c.body << " -> " << e.message;
+    EXPECT_EQ(e.reason(), c.reason) << c.body << " -> " << e.message;
     EXPECT_TRUE(contains(e.message, c.mentions)) << c.body << " -> " << e.message;
   }
 }
@@ -161,15 +161,15 @@ TEST(RouteRequest, Limits) {
   EXPECT_NO_THROW(parse_route_request(R"({"text": "éééééééééé"})", limits()));
   auto e = route_error(R"({"text": "ééééééééééé"})");
   EXPECT_EQ(e.status, 422);
-  EXPECT_EQ(e.reason, "text_too_long");
+  EXPECT_EQ(e.reason(), "text_too_long");
   EXPECT_TRUE(contains(e.message, "11 characters")) << e.message;
   EXPECT_TRUE(contains(e.message, "limit is 10")) << e.message;
   e = route_error(R"({"turns": [{"text": "a"}, {"text": "0123456789x"}]})");
-  EXPECT_EQ(e.reason, "text_too_long");
+  EXPECT_EQ(e.reason(), "text_too_long");
   EXPECT_TRUE(contains(e.message, "turns[1].text"));
   e = route_error(R"({"turns": [{"text": "a"}, {"text": "b"}, {"text": "c"}]})");
   EXPECT_EQ(e.status, 422);
-  EXPECT_EQ(e.reason, "too_many_turns");
+  EXPECT_EQ(e.reason(), "too_many_turns");
   EXPECT_TRUE(contains(e.message, "3 turns, the limit is 2"));
 }
 
@@ -178,18 +178,18 @@ TEST(TagRequest, ParsesAndValidates) {
   ASSERT_EQ(r.texts.size(), 2u);
   EXPECT_EQ(r.texts[1], "b c");
   EXPECT_EQ(r.deadline_ms, 9);
-  EXPECT_EQ(tag_error(R"({})").reason, "missing_field");
-  EXPECT_EQ(tag_error(R"({"texts": []})").reason, "bad_field");
-  EXPECT_EQ(tag_error(R"({"texts": "a"})").reason, "bad_field");
+  EXPECT_EQ(tag_error(R"({})").reason(), "missing_field");
+  EXPECT_EQ(tag_error(R"({"texts": []})").reason(), "bad_field");
+  EXPECT_EQ(tag_error(R"({"texts": "a"})").reason(), "bad_field");
   EXPECT_TRUE(contains(tag_error(R"({"texts": ["a", 2]})").message, "texts[1]"));
-  EXPECT_EQ(tag_error(R"({"texts": ["a"], "text": "b"})").reason, "bad_field");
+  EXPECT_EQ(tag_error(R"({"texts": ["a"], "text": "b"})").reason(), "bad_field");
   auto e = tag_error(R"({"texts": ["a", "b", "c", "d"]})");
   EXPECT_EQ(e.status, 422);
-  EXPECT_EQ(e.reason, "too_many_texts");
+  EXPECT_EQ(e.reason(), "too_many_texts");
   e = tag_error(R"({"texts": ["a", "0123456789x"]})");
-  EXPECT_EQ(e.reason, "text_too_long");
-  EXPECT_EQ(tag_error("{\"texts\": [\"\xff\"]}").reason, "invalid_utf8");
-  EXPECT_EQ(tag_error("{\"texts\": [").reason, "bad_json");
+  EXPECT_EQ(e.reason(), "text_too_long");
+  EXPECT_EQ(tag_error("{\"texts\": [\"\xff\"]}").reason(), "invalid_utf8");
+  EXPECT_EQ(tag_error("{\"texts\": [").reason(), "bad_json");
 }
 
 TEST(ReloadRequest, OptionalFields) {
