@@ -9,7 +9,7 @@ namespace triage::serve {
 
 namespace {
 
-constexpr std::array<ReasonInfo, 20> kTable{{
+constexpr std::array<ReasonInfo, 23> kTable{{
     {Reason::bad_request, 400, "bad_request", "bad_request", "the HTTP request itself is malformed (answered by the HTTP layer with its own status)"},
     {Reason::bad_json, 400, "bad_json", "bad_request", "the body is not JSON"},
     {Reason::invalid_utf8, 400, "invalid_utf8", "bad_request", "a string is not valid UTF-8"},
@@ -20,12 +20,15 @@ constexpr std::array<ReasonInfo, 20> kTable{{
     {Reason::not_found, 404, "not_found", "bad_request", "no endpoint at this path"},
     {Reason::method_not_allowed, 405, "method_not_allowed", "bad_request", "the endpoint takes another method"},
     {Reason::reload_in_progress, 409, "reload_in_progress", "", "another reload is running"},
-    {Reason::body_too_large, 413, "body_too_large", "bad_request", "the body is larger than http.max_body_bytes"},
+    {Reason::body_too_large, 413, "body_too_large", "bad_request", "the body is larger than http.max_body_bytes (a Content-Length over it: before the body is read)"},
+    {Reason::header_timeout, 408, "header_timeout", "slow_client", "the request head did not arrive within http.header_timeout_s; the connection is closed"},
+    {Reason::body_timeout, 408, "body_timeout", "slow_client", "the body did not arrive within http.body_timeout_s (shorter than its Content-Length); the connection is closed"},
     {Reason::text_too_long, 422, "text_too_long", "bad_request", "a text or turn, or the request's sub-words, exceed a limit"},
     {Reason::too_many_texts, 422, "too_many_texts", "bad_request", "more texts than limits.max_texts"},
     {Reason::too_many_turns, 422, "too_many_turns", "bad_request", "more turns than limits.max_turns"},
     {Reason::reload_failed, 422, "reload_failed", "reload", "the new model or rules did not load; the previous model keeps serving"},
     {Reason::queue_full, 429, "queue_full", "queue_full", "batch.max_queue requests are queued (with Retry-After)"},
+    {Reason::connection_limit, 503, "connection_limit", "connection_limit", "http.max_connections connections are open; this one is answered and closed"},
     {Reason::not_ready, 503, "not_ready", "", "the model is still loading"},
     {Reason::draining, 503, "draining", "", "the server is shutting down"},
     {Reason::deadline_exceeded, 504, "deadline_exceeded", "deadline", "the deadline passed while the request was queued"},
@@ -39,7 +42,8 @@ constexpr bool table_in_enum_order() {
 }
 static_assert(table_in_enum_order(), "kTable must list every Reason in the enum's order");
 
-constexpr std::array<std::string_view, 5> kFailureLabels{"reload", "deadline", "queue_full", "bad_request", "internal"};
+constexpr std::array<std::string_view, 7> kFailureLabels{"reload", "deadline", "queue_full", "bad_request", "slow_client",
+                                                         "connection_limit", "internal"};
 
 }  // namespace
 

@@ -16,10 +16,26 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add("http.host", &http.host, "bind address");
   s.add("http.port", &http.port, "TCP port; 0 = an ephemeral port (printed on the listening line)")
       .range(0, 65535);
-  s.add("http.threads", &http.threads, "HTTP worker threads (parse, validate, tokenize)")
+  s.add("http.threads", &http.threads,
+        "worker threads for complete requests (parse, validate, tokenize, wait for the batch); idle and slow "
+        "connections hold none")
       .range(1, 1024);
-  s.add("http.max_body_bytes", &http.max_body_bytes, "larger request bodies are answered 413")
+  s.add("http.max_body_bytes", &http.max_body_bytes,
+        "larger request bodies are answered 413 (a Content-Length over it before the body is read)")
       .range(1, static_cast<double>(int64_t{1} << 31));
+  s.add("http.max_header_bytes", &http.max_header_bytes,
+        "request line plus headers; a longer request line is answered 414, a longer head 431")
+      .range(256, 1048576);
+  s.add("http.header_timeout_s", &http.header_timeout_s,
+        "the whole request head must arrive within this (from the accept, or from a keep-alive request's first "
+        "byte); later: 408 and the connection closed")
+      .range(1, 3600);
+  s.add("http.body_timeout_s", &http.body_timeout_s,
+        "the whole body must arrive within this once the head is in; later: 408 and the connection closed")
+      .range(1, 3600);
+  s.add("http.max_connections", &http.max_connections,
+        "open connections; one more is answered 503 connection_limit and closed")
+      .range(1, 1000000);
   s.add("http.keep_alive_s", &http.keep_alive_s, "idle keep-alive timeout in seconds")
       .range(0, 3600);
   s.add("http.keep_alive_requests", &http.keep_alive_requests, "requests per keep-alive connection before the server closes it")

@@ -27,8 +27,12 @@ struct ServeConfig {
   struct Http {
     std::string host = "127.0.0.1";
     int64_t port = 8080;               // 0 = ephemeral
-    int64_t threads = 64;              // parse, validate, tokenize; one per open connection
+    int64_t threads = 64;              // workers: parse, validate, tokenize, wait for the batch
     int64_t max_body_bytes = 1048576;  // larger: 413
+    int64_t max_header_bytes = 8192;   // request line and headers; larger: 414 / 431
+    int64_t header_timeout_s = 10;     // whole request head; later: 408, closed
+    int64_t body_timeout_s = 10;       // whole body; later: 408, closed
+    int64_t max_connections = 4096;    // open connections; beyond: 503, closed
     int64_t keep_alive_s = 5;
     int64_t keep_alive_requests = 100000;  // requests per keep-alive connection before it is closed
     int64_t listen_backlog = 1024;         // pending connections the kernel queues

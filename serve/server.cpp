@@ -1,22 +1,18 @@
 // Endpoints, errors, readiness, drain and reload of triage-serve (see server.h).
 #include "serve/server.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <cstring>
+#include <cstdlib>
 #include <functional>
 #include <future>
-#include <cstdlib>
 #include <random>
-
-#include <httplib.h>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "serve/batcher.h"
 #include "serve/engine.h"
+#include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "serve/model_loader.h"
 #include "serve/request.h"
@@ -93,8 +89,7 @@ struct Server::Impl {
   ServeConfig cfg;
   Metrics metrics;
   std::unique_ptr<Batcher> batcher;
-  httplib::Server http;
-  std::thread http_thread;
+  std::unique_ptr<HttpServer> http;
   int port = -1;
 
   std::mutex snap_mu;
@@ -141,19 +136,18 @@ struct Server::Impl {
   }
 
   std::shared_ptr<const ModelSnapshot> reload(const ReloadRequest& rq);
-  void handle(const httplib::Request& req, httplib::Response& res, const std::string& body);
-  void handle_post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
-  int dispatch(const EndpointInfo& ep, const httplib::Request& req, const std::string& body, httplib::Response& res,
-               std::string& id,
+  void handle(const HttpRequest& req, HttpResponse& res);
+  void answer_http_error(const ApiError& error, const HttpRequest& req, HttpResponse& res);
+  int dispatch(const EndpointInfo& ep, const HttpRequest& req, HttpResponse& res, std::string& id,
                Clock::time_point t0, log::Fields& fields);
-  int infer(bool route, const std::string& body, httplib::Response& res, std::string& id, Clock::time_point t0,
+  int infer(bool route, const std::string& body, HttpResponse& res, std::string& id, Clock::time_point t0,
             log::Fields& fields);
 };
 
 Server::Server(ServeConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Server::~Server() {
-  if (impl_->http_thread.joinable() || impl_->batcher) drain_and_stop();
+  if (impl_->http || impl_->batcher) drain_and_stop();
 }
 
 const std::string& Server::host() const { return impl_->cfg.http.host; }
@@ -212,119 +206,48 @@ void Server::load() {
 
 int Server::listen() {
   auto& m = *impl_;
-  auto& http = m.http;
-  const auto threads = static_cast<size_t>(m.cfg.http.threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_tcp_nodelay(true);
-  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
-  // server bind the same port silently.
-  // The socket is remembered to raise its listen backlog after binding: Debian's compiled
-  // cpp-httplib 0.11 listens with a backlog of 5, which bursts of new connections overflow.
-  auto listen_sock = std::make_shared<socket_t>(INVALID_SOCKET);
-  http.set_socket_options([listen_sock](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    *listen_sock = sock;
-  });
-  http.set_keep_alive_timeout(static_cast<time_t>(m.cfg.http.keep_alive_s));
-  http.set_keep_alive_max_count(static_cast<size_t>(m.cfg.http.keep_alive_requests));
-  http.set_payload_max_length(static_cast<size_t>(m.cfg.http.max_body_bytes));
-  http.set_read_timeout(10);
-  http.set_write_timeout(10);
-  auto handler = [&m](const httplib::Request& req, httplib::Response& res) { m.handle(req, res, req.body); };
-  // POST bodies are read through a content reader: httplib's own body reading caps
-  // application/x-www-form-urlencoded bodies (curl -d's default type) at 8 KiB.
-  auto post = [&m](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    m.handle_post(req, res, reader);
-  };
-  http.Get(".*", handler);
-  http.Post(".*", post);
-  http.Put(".*", handler);
-  http.Patch(".*", handler);
-  http.Delete(".*", handler);
-  http.Options(".*", handler);
-  // Answers httplib produces itself (413 body too large, 400 unparsable request line...)
-  // get the contract's error body; our own answers already have one.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([&m](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    try {
-      std::string id = req.get_header_value("X-Request-Id");
-      if (!valid_request_id(id)) id = generate_id();
-      ApiError e = res.status == 413
-                       ? ApiError(Reason::body_too_large, "the body is larger than " +
-                                                              std::to_string(m.cfg.http.max_body_bytes) +
-                                                              " bytes (http.max_body_bytes)")
-                       : ApiError(res.status == 404 ? Reason::not_found : Reason::bad_request,
-                                  "the HTTP request could not be handled (status " + std::to_string(res.status) + ")");
-      e.status = res.status;  // the HTTP layer's own (400, 414, 431, ...)
-      res.set_content(error_json(e, id), "application/json");
-      res.set_header("X-Request-Id", id);
-      const auto* ep = find_endpoint(req.path);
-      m.metrics.request(ep ? ep->path : "other", res.status, 0.0);
-      m.metrics.failure(e.code);
-      log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
-                            {"code", std::to_string(res.status)}, {"reason", std::string(e.reason())}});
-    } catch (...) {
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(error_json(ApiError(Reason::internal, "internal error"), generate_id()), "application/json");
-  });
-  const auto& host = m.cfg.http.host;
-  if (m.cfg.http.port == 0) {
-    m.port = http.bind_to_any_port(host);
-  } else {
-    m.port = http.bind_to_port(host, static_cast<int>(m.cfg.http.port)) ? static_cast<int>(m.cfg.http.port) : -1;
-  }
-  if (m.port < 0)
-    throw InputError("http.host/http.port: cannot bind " + host + ":" + std::to_string(m.cfg.http.port) +
-                     " (address in use, or not an address of this machine)");
-  // listen() again on a listening socket only changes its backlog (Linux, BSD).
-  if (*listen_sock != INVALID_SOCKET && ::listen(*listen_sock, static_cast<int>(m.cfg.http.listen_backlog)) != 0)
-    log::warn("cannot raise the listen backlog", {{"http.listen_backlog", std::to_string(m.cfg.http.listen_backlog)},
-                                 {"error", std::strerror(errno)}});
-  m.http_thread = std::thread([&http] { http.listen_after_bind(); });
-  // stop() is a no-op before the accept loop runs: wait for it so a drain cannot miss it.
-  for (int i = 0; i < 2000 && !http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto& h = m.cfg.http;
+  HttpOptions o;
+  o.host = h.host;
+  o.port = static_cast<int>(h.port);
+  o.worker_threads = static_cast<int>(h.threads);
+  o.max_body_bytes = h.max_body_bytes;
+  o.max_header_bytes = h.max_header_bytes;
+  o.max_connections = h.max_connections;
+  o.keep_alive_requests = h.keep_alive_requests;
+  o.listen_backlog = static_cast<int>(h.listen_backlog);
+  o.header_timeout = std::chrono::seconds(h.header_timeout_s);
+  o.body_timeout = std::chrono::seconds(h.body_timeout_s);
+  o.keep_alive = std::chrono::seconds(h.keep_alive_s);
+  HttpHandlers handlers;
+  handlers.request = [&m](const HttpRequest& req, HttpResponse& res) { m.handle(req, res); };
+  handlers.error = [&m](const ApiError& e, const HttpRequest& req, HttpResponse& res) { m.answer_http_error(e, req, res); };
+  m.http = std::make_unique<HttpServer>(std::move(o), std::move(handlers));
+  m.port = m.http->bind();
+  m.http->start();
   return m.port;
 }
 
-
-void Server::Impl::handle_post(const httplib::Request& req, httplib::Response& res,
-                               const httplib::ContentReader& reader) {
-  std::string body;
-  bool ok = true;
+// Answers of the connection layer (framing, sizes, deadlines, the connection cap) get the
+// contract's error body, count and log line.
+void Server::Impl::answer_http_error(const ApiError& e, const HttpRequest& req, HttpResponse& res) {
   try {
-    if (req.is_multipart_form_data()) {
-      res.set_header("Connection", "close");
-      body = "multipart";  // not JSON: answered bad_json below, without reading it
-    } else {
-      if (req.has_header("Content-Length")) {
-        const auto n = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
-        if (n <= static_cast<uint64_t>(cfg.http.max_body_bytes)) body.reserve(static_cast<size_t>(n));
-      }
-      ok = reader([&](const char* data, size_t len) {
-        body.append(data, len);
-        return body.size() <= static_cast<size_t>(cfg.http.max_body_bytes);
-      });
-    }
+    std::string id = req.header("X-Request-Id");
+    if (!valid_request_id(id)) id = generate_id();
+    res.status = e.status;
+    res.set_content(error_json(e, id), "application/json");
+    res.set_header("X-Request-Id", id);
+    const auto* ep = find_endpoint(req.path);
+    metrics.request(ep ? ep->path : "other", e.status, 0.0);
+    metrics.failure(e.code);
+    log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
+                          {"code", std::to_string(e.status)}, {"reason", std::string(e.reason())},
+                          {"message", e.message}});
   } catch (...) {
-    ok = false;
   }
-  if (!ok) {
-    // httplib has set 413 itself when Content-Length is over the limit; a chunked body
-    // over it is stopped by the receiver above. The error handler writes the body.
-    if (body.size() > static_cast<size_t>(cfg.http.max_body_bytes)) res.status = 413;
-    else if (res.status < 400) res.status = 400;
-    res.set_header("Connection", "close");
-    return;
-  }
-  handle(req, res, body);
 }
 
-void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, const std::string& body) {
+void Server::Impl::handle(const HttpRequest& req, HttpResponse& res) {
   const auto t0 = Clock::now();
   std::string id;
   int status = 500;
@@ -333,7 +256,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
   const EndpointInfo* ep = nullptr;
   log::Fields fields;
   try {
-    id = req.get_header_value("X-Request-Id");
+    id = req.header("X-Request-Id");
     if (!valid_request_id(id)) id.clear();
     ep = find_endpoint(req.path);
     if (!ep)
@@ -343,7 +266,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
       res.set_header("Allow", ep->method);
       throw RequestError(Reason::method_not_allowed, req.method + " " + ep->path + ": this endpoint takes " + ep->method);
     }
-    status = dispatch(*ep, req, body, res, id, t0, fields);
+    status = dispatch(*ep, req, res, id, t0, fields);
   } catch (const RequestError& e) {
     err = e.error();
     status = err.status;
@@ -387,12 +310,11 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res, c
   }
 }
 
-int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, const std::string& body,
-                           httplib::Response& res, std::string& id,
+int Server::Impl::dispatch(const EndpointInfo& ep, const HttpRequest& req, HttpResponse& res, std::string& id,
                            Clock::time_point t0, log::Fields& fields) {
   switch (ep.endpoint) {
-    case Endpoint::route: return infer(true, body, res, id, t0, fields);
-    case Endpoint::tag: return infer(false, body, res, id, t0, fields);
+    case Endpoint::route: return infer(true, req.body, res, id, t0, fields);
+    case Endpoint::tag: return infer(false, req.body, res, id, t0, fields);
     case Endpoint::healthz: res.set_content(status_json("alive"), "application/json"); return 200;
     case Endpoint::readyz: {
       const char* s = draining ? "draining" : (ready ? "ready" : "loading");
@@ -411,11 +333,11 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
       if (admin_token.empty())
         throw RequestError(Reason::admin_disabled, "no admin token is configured: set the environment variable " + cfg.admin.token_env +
                                " (admin.token_env) before starting the server");
-      const std::string auth = req.get_header_value("Authorization");
+      const std::string auth = req.header("Authorization");
       const std::string bearer = "Bearer ";
       if (auth.compare(0, bearer.size(), bearer) != 0 || !constant_time_equal(auth.substr(bearer.size()), admin_token))
         throw RequestError(Reason::unauthorized, "missing or wrong admin token (header Authorization: Bearer <token>)");
-      const auto rq = parse_reload_request(body);
+      const auto rq = parse_reload_request(req.body);
       auto s = reload(rq);
       fields.emplace_back("model", s->ref().name);
       fields.emplace_back("version", s->ref().version);
@@ -427,7 +349,7 @@ int Server::Impl::dispatch(const EndpointInfo& ep, const httplib::Request& req, 
   throw InternalError("unhandled endpoint");
 }
 
-int Server::Impl::infer(bool is_route, const std::string& body, httplib::Response& res, std::string& id,
+int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& res, std::string& id,
                         Clock::time_point t0, log::Fields& fields) {
   struct Inflight {
     std::atomic<int64_t>& n;
@@ -577,6 +499,7 @@ void Server::reload_async() {
 bool Server::drain_and_stop() {
   auto& m = *impl_;
   m.draining = true;
+  if (m.http) m.http->set_draining();  // every answer from now on carries Connection: close
   const auto deadline = Clock::now() + std::chrono::seconds(m.cfg.shutdown.drain_timeout_s);
   log::info("draining", {{"in_flight", std::to_string(m.inflight.load())},
                          {"timeout_s", std::to_string(m.cfg.shutdown.drain_timeout_s)}});
@@ -586,9 +509,12 @@ bool Server::drain_and_stop() {
     log::warn("drain timeout: answering what is still queued with 503", {{"in_flight", std::to_string(m.inflight.load())}});
     if (m.batcher) m.batcher->stop(true);
   }
-  if (m.http_thread.joinable()) {
-    m.http.stop();
-    m.http_thread.join();
+  if (m.http) {
+    // Up to 1 s (within the drain timeout) for keep-alive clients to take a last answer
+    // with Connection: close before the listener and the connections close.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    m.http->stop(std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(1000)));
+    m.http.reset();
   }
   if (m.batcher) m.batcher->stop(false);
   {

@@ -1,7 +1,7 @@
-// triage-serve's HTTP layer (cpp-httplib): endpoints, errors, readiness, drain and hot
-// reload around one Batcher and the current ModelSnapshot. HTTP threads parse, validate
-// and tokenize; the batching loop runs the model; answers are built back on the HTTP
-// thread. Every handler is wrapped so that no input can take the process down (anything
+// triage-serve's application layer: endpoints, errors, readiness, drain and hot reload around
+// one Batcher and the current ModelSnapshot, behind the connection layer (serve/http_server.h).
+// Worker threads parse, validate and tokenize; the batching loop runs the model; answers are
+// built back on the worker. Every handler is wrapped so that no input can take the process down (anything
 // unexpected is a logged 500 internal). Torch-free.
 #pragma once
 
