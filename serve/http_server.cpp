@@ -150,10 +150,12 @@ struct HttpServer::Impl {
 namespace {
 
 // One connection; every member is touched on the I/O thread only, except req_ while a
-// worker runs the handler (busy_: nothing else reads it then).
+// worker runs the handler (busy_: nothing else reads it then). Deadlines are a timer of its
+// own that cancels the pending operation (Beast's tcp_stream closes the socket on expiry,
+// which would leave no way to answer 408).
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(HttpServer::Impl& s, tcp::socket socket) : s_(s), stream_(std::move(socket)) {}
+  Session(HttpServer::Impl& s, tcp::socket socket) : s_(s), socket_(std::move(socket)), timer_(s.io) {}
   ~Session() {
     {
       std::lock_guard lk(s_.sessions_mu);
@@ -174,35 +176,120 @@ class Session : public std::enable_shared_from_this<Session> {
   // The listener closed: end the connection now unless an answer is being prepared or written
   // (it ends after that answer).
   void on_close() {
-    if (!busy_ && !lingering_) close_now();
+    if (!busy_ && !closing_) close_now();
   }
 
  private:
   std::shared_ptr<Session> self() { return shared_from_this(); }
+
+  // The pending operation is cancelled when `d` passes (timed_out_ tells its handler why).
+  void arm(std::chrono::steady_clock::duration d) {
+    const auto gen = ++timer_gen_;
+    timed_out_ = false;
+    timer_.expires_after(d);
+    timer_.async_wait([self = self(), gen](beast::error_code ec) {
+      if (ec || gen != self->timer_gen_) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->socket_.cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++timer_gen_;
+    timer_.cancel();
+  }
+
+  std::string_view buffered() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
+  }
 
   void next() {
     if (s_.closing) return linger_close();
     if (buffer_.size() > 0) return read_head();  // a pipelined request is already here
     // Keep-alive: wait for the next request's first byte for http.keep_alive_s; the head's
     // deadline starts with it.
-    idle_ = true;
-    stream_.expires_after(s_.opt.keep_alive);
-    stream_.async_read_some(buffer_.prepare(4096), [self = self()](beast::error_code ec, size_t n) {
-      self->idle_ = false;
+    arm(s_.opt.keep_alive);
+    socket_.async_read_some(buffer_.prepare(4096), [self = self()](beast::error_code ec, size_t n) {
       if (ec) return self->close_now();  // idle timeout, the client closed, or the server stops
       self->buffer_.commit(n);
       self->read_head();
     });
   }
 
+  // The head is read up to its blank line, then parsed in one go: the raw bytes stay at hand
+  // for the answers that need them (Content-Length too large for 64 bits: 413, not 400).
   void read_head() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(s_.opt.max_header_bytes));
     parser_->body_limit(static_cast<uint64_t>(s_.opt.max_body_bytes));
     req_ = HttpRequest{};
-    stream_.expires_after(s_.opt.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = self()](beast::error_code ec, size_t) { self->on_head(ec); });
+    scanned_ = 0;
+    arm(s_.opt.header_timeout);
+    continue_head();
+  }
+
+  void continue_head() {
+    const auto raw = buffered();
+    const auto end = raw.find("\r\n\r\n", scanned_);
+    if (end != std::string_view::npos) return parse_head(end + 4);
+    const auto limit = static_cast<size_t>(s_.opt.max_header_bytes);
+    if (raw.size() > limit) {
+      const auto line_end = raw.find("\r\n");
+      const bool line_too_long = line_end == std::string_view::npos || line_end > limit;
+      ApiError e(Reason::bad_request, (line_too_long ? "the request line is longer than " : "the request head is longer than ") +
+                                          std::to_string(limit) + " bytes (http.max_header_bytes)");
+      e.status = line_too_long ? 414 : 431;
+      return fail(e);
+    }
+    scanned_ = raw.size() >= 3 ? raw.size() - 3 : 0;
+    socket_.async_read_some(buffer_.prepare(4096), [self = self()](beast::error_code ec, size_t n) {
+      if (ec) {
+        if (self->timed_out_ && self->buffer_.size() > 0)
+          return self->fail(ApiError(Reason::header_timeout, "the request head did not arrive within " +
+                                                                 seconds_text(self->s_.opt.header_timeout) +
+                                                                 " s (http.header_timeout_s)"));
+        return self->close_now();  // nothing sent before the deadline, or the client went away
+      }
+      self->buffer_.commit(n);
+      self->continue_head();
+    });
+  }
+
+  void parse_head(size_t head_bytes) {
+    const auto raw = buffered().substr(0, head_bytes);
+    beast::error_code ec;
+    const auto used = parser_->put(net::buffer(raw.data(), raw.size()), ec);
+    if (ec == http::error::body_limit) {
+      take_head();
+      return fail(ApiError(Reason::body_too_large, "Content-Length " + req_.header("Content-Length") +
+                                                       " is larger than " + std::to_string(s_.opt.max_body_bytes) +
+                                                       " bytes (http.max_body_bytes)"));
+    }
+    if (ec == http::error::bad_content_length) {
+      const auto value = raw_content_length(raw);
+      if (all_digits(value))  // a number too large for 64 bits
+        return fail(ApiError(Reason::body_too_large, "Content-Length " + value + " is larger than " +
+                                                         std::to_string(s_.opt.max_body_bytes) + " bytes (http.max_body_bytes)"));
+      return fail(ApiError(Reason::bad_request, "Content-Length '" + value.substr(0, 64) +
+                                                    "' is not a non-negative decimal length (or conflicts with another "
+                                                    "Content-Length or Transfer-Encoding)"));
+    }
+    if (ec || !parser_->is_header_done())
+      return fail(ApiError(Reason::bad_request, "malformed HTTP request: " + (ec ? ec.message() : std::string("incomplete head"))));
+    buffer_.consume(used);
+    take_head();
+    if (parser_->is_done()) return dispatch();
+    if (req_.version == 11 && iequals(req_.header("Expect"), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      arm(s_.opt.write_timeout);
+      net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = self()](beast::error_code ec, size_t) {
+                         if (ec) return self->close_now();
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
   }
 
   void take_head() {
@@ -214,62 +301,13 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& f : m) req_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   }
 
-  void on_head(beast::error_code ec) {
-    if (ec == beast::error::timeout) {
-      if (buffer_.size() == 0 && !parser_->got_some()) return close_now();  // connected, sent nothing
-      return fail(ApiError(Reason::header_timeout, "the request head did not arrive within " +
-                                                       seconds_text(s_.opt.header_timeout) + " s (http.header_timeout_s)"));
-    }
-    if (ec && ec.category() != http::make_error_code(http::error::end_of_stream).category()) return close_now();
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return close_now();
-    if (ec == http::error::body_limit) {
-      take_head();
-      return fail(ApiError(Reason::body_too_large, "Content-Length " + req_.header("Content-Length") +
-                                                       " is larger than " + std::to_string(s_.opt.max_body_bytes) +
-                                                       " bytes (http.max_body_bytes)"));
-    }
-    if (ec == http::error::header_limit) {
-      const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      const auto line_end = raw.find("\r\n");
-      const bool line_too_long = line_end == std::string_view::npos || line_end > static_cast<size_t>(s_.opt.max_header_bytes);
-      ApiError e(Reason::bad_request, (line_too_long ? "the request line is longer than " : "the request head is longer than ") +
-                                          std::to_string(s_.opt.max_header_bytes) + " bytes (http.max_header_bytes)");
-      e.status = line_too_long ? 414 : 431;
-      return fail(e);
-    }
-    if (ec == http::error::bad_content_length) {
-      const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      const auto value = raw_content_length(raw);
-      if (all_digits(value))  // a number, too large for 64 bits
-        return fail(ApiError(Reason::body_too_large, "Content-Length " + value + " is larger than " +
-                                                         std::to_string(s_.opt.max_body_bytes) + " bytes (http.max_body_bytes)"));
-      return fail(ApiError(Reason::bad_request, "Content-Length '" + value.substr(0, 64) +
-                                                    "' is not a non-negative decimal length (or conflicts with another "
-                                                    "Content-Length or Transfer-Encoding)"));
-    }
-    if (ec) return fail(ApiError(Reason::bad_request, "malformed HTTP request: " + ec.message()));
-    take_head();
-    if (parser_->is_done()) return dispatch();
-    if (req_.version == 11 && iequals(req_.header("Expect"), "100-continue")) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(s_.opt.write_timeout);
-      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = self()](beast::error_code ec, size_t) {
-                         if (ec) return self->close_now();
-                         self->read_body();
-                       });
-      return;
-    }
-    read_body();
-  }
-
   void read_body() {
-    stream_.expires_after(s_.opt.body_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) { self->on_body(ec); });
+    arm(s_.opt.body_timeout);
+    http::async_read(socket_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
-    if (ec == beast::error::timeout)
+    if (ec && timed_out_)
       return fail(ApiError(Reason::body_timeout, "the body did not arrive within " + seconds_text(s_.opt.body_timeout) +
                                                      " s (http.body_timeout_s)"));
     if (ec == http::error::body_limit)
@@ -286,7 +324,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void dispatch() {
     busy_ = true;
     keep_alive_ = parser_->get().keep_alive();
-    stream_.expires_never();
+    disarm();
     net::post(*s_.workers, [self = self()]() mutable {
       HttpResponse res;
       try {
@@ -297,7 +335,7 @@ class Session : public std::enable_shared_from_this<Session> {
         res.set_content(R"({"error": {"code": 500, "reason": "internal", "message": "internal error"}})",
                         "application/json");
       }
-      auto ex = self->stream_.get_executor();
+      auto ex = self->socket_.get_executor();
       net::post(ex, [self = std::move(self), res = std::move(res)]() mutable { self->answer(std::move(res)); });
     });
   }
@@ -310,7 +348,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // An answer of this layer; the connection ends after it.
   void fail(const ApiError& error) {
-    busy_ = true;
     HttpResponse res;
     res.status = error.status;
     s_.handlers.error(error, req_, res);
@@ -320,8 +357,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(std::string out, bool close) {
     busy_ = true;
     auto buf = std::make_shared<std::string>(std::move(out));
-    stream_.expires_after(s_.opt.write_timeout);
-    net::async_write(stream_, net::buffer(*buf), [self = self(), buf, close](beast::error_code ec, size_t) {
+    arm(s_.opt.write_timeout);
+    net::async_write(socket_, net::buffer(*buf), [self = self(), buf, close](beast::error_code ec, size_t) {
       self->busy_ = false;
       if (ec) return self->close_now();
       if (close) return self->linger_close();
@@ -332,16 +369,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // Shut down sending, then read and drop what the client still sends (at most 1 MiB, 2 s):
   // closing with unread input would reset the connection and could destroy the answer.
   void linger_close() {
-    lingering_ = true;
+    closing_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close_now();
-    stream_.expires_after(std::chrono::seconds(2));
+    arm(std::chrono::seconds(2));
     discard();
   }
 
   void discard() {
-    stream_.async_read_some(net::buffer(discard_), [self = self()](beast::error_code ec, size_t n) {
+    socket_.async_read_some(net::buffer(discard_), [self = self()](beast::error_code ec, size_t n) {
       self->discarded_ += n;
       if (ec || self->discarded_ > (size_t{1} << 20)) return self->close_now();
       self->discard();
@@ -349,21 +386,25 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close_now() {
-    lingering_ = true;
+    closing_ = true;
+    disarm();
     beast::error_code ec;
-    stream_.socket().close(ec);
+    socket_.close(ec);
   }
 
   HttpServer::Impl& s_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  uint64_t timer_gen_ = 0;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
+  size_t scanned_ = 0;  // head bytes searched for the blank line
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest req_;
   int64_t served_ = 0;
   bool keep_alive_ = false;
-  bool busy_ = false;       // a request is with a worker or its answer is being written
-  bool idle_ = false;       // waiting for a keep-alive request's first byte
-  bool lingering_ = false;  // closing
+  bool busy_ = false;     // a request is with a worker or its answer is being written
+  bool closing_ = false;  // lingering or closed
   std::array<char, 4096> discard_{};
   size_t discarded_ = 0;
 };

@@ -159,6 +159,7 @@ void Server::load() {
   const auto t0 = Clock::now();
   std::shared_ptr<const ModelSnapshot> s;
   m.loader->run([&] { s = ModelSnapshot::load(m.snapshot_options(m.model_dir, m.routing_file)); });
+  s = m.loader->retire_here(std::move(s));
   log::info("model loaded", {{"name", s->ref().name},
                              {"version", s->ref().version},
                              {"dir", s->dir()},
@@ -454,6 +455,7 @@ std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& r
   std::shared_ptr<const ModelSnapshot> s;
   try {
     loader->run([&] { s = ModelSnapshot::load(snapshot_options(dir, routing)); });
+    s = loader->retire_here(std::move(s));
   } catch (const std::exception& e) {
     log::warn("reload failed; the previous model keeps serving", {{"model", dir}, {"routing", routing}, {"error", e.what()}});
     throw RequestError(Reason::reload_failed, std::string("reload failed, the previous model keeps serving: ") + e.what());
@@ -498,8 +500,10 @@ void Server::reload_async() {
 
 bool Server::drain_and_stop() {
   auto& m = *impl_;
+  // First the connection layer (every answer from now on carries Connection: close), so that
+  // no 503 draining goes out without it.
+  if (m.http) m.http->set_draining();
   m.draining = true;
-  if (m.http) m.http->set_draining();  // every answer from now on carries Connection: close
   const auto deadline = Clock::now() + std::chrono::seconds(m.cfg.shutdown.drain_timeout_s);
   log::info("draining", {{"in_flight", std::to_string(m.inflight.load())},
                          {"timeout_s", std::to_string(m.cfg.shutdown.drain_timeout_s)}});

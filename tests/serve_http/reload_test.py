@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hot reload under load on loopback: while 4 client threads send /v1/route and /v1/tag
 for 30 s, POST /admin/reload switches between two checkpoints 10 times (plus one SIGHUP,
-which reloads the current paths). Asserts: 0 failed requests (every answer 200); every
+which reloads the current paths, and one POST without a body, which does the same). Asserts: 0 failed requests (every answer 200); every
 answer's model.version is one of the two; both versions are seen in answers and the
 version changes in the answer stream; each reload answers 200 "reloaded" with the new
 version, which /v1/info and triage_model_info then show. A reload with a broken checkpoint
@@ -113,6 +113,18 @@ def main():
                 c.check(srv.proc.poll() is None, "alive after SIGHUP")
                 info = srv.call("GET", "/v1/info").json()
                 c.check(info["model"]["version"] == v, f"SIGHUP keeps the current model: {info['model']['version']} vs {v}")
+            if n == 5:
+                # no body at all (curl -X POST: no Content-Length): reloads the current paths, like SIGHUP
+                import http.client
+                conn = http.client.HTTPConnection(srv.host, srv.port, timeout=60)
+                conn.putrequest("POST", "/admin/reload")
+                conn.putheader("Authorization", auth["Authorization"])
+                conn.endheaders()
+                r = conn.getresponse()
+                body = fx.Response(r.status, r.getheaders(), r.read())
+                conn.close()
+                c.check(body.status == 200 and body.json().get("model", {}).get("version") == v,
+                        f"a reload without a body reloads the current model: {body}")
             if n == 6:
                 # broken checkpoint: 422, the old model keeps serving
                 r = srv.post("/admin/reload", {"model": broken}, headers=auth, timeout=60)
