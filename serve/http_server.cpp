@@ -320,21 +320,27 @@ class Session : public std::enable_shared_from_this<Session> {
     dispatch();
   }
 
-  // The handler runs on a worker; the answer is written back on the I/O thread.
+  HttpResponse handle() const {
+    HttpResponse res;
+    try {
+      s_.handlers.request(req_, res);
+    } catch (...) {
+      res = HttpResponse{};
+      res.status = 500;
+      res.set_content(R"({"error": {"code": 500, "reason": "internal", "message": "internal error"}})",
+                      "application/json");
+    }
+    return res;
+  }
+
+  // The handler runs on a worker (probes inline); the answer is written on the I/O thread.
   void dispatch() {
     busy_ = true;
     keep_alive_ = parser_->get().keep_alive();
     disarm();
+    if (s_.handlers.run_inline && s_.handlers.run_inline(req_)) return answer(handle());
     net::post(*s_.workers, [self = self()]() mutable {
-      HttpResponse res;
-      try {
-        self->s_.handlers.request(self->req_, res);
-      } catch (...) {
-        res = HttpResponse{};
-        res.status = 500;
-        res.set_content(R"({"error": {"code": 500, "reason": "internal", "message": "internal error"}})",
-                        "application/json");
-      }
+      HttpResponse res = self->handle();
       auto ex = self->socket_.get_executor();
       net::post(ex, [self = std::move(self), res = std::move(res)]() mutable { self->answer(std::move(res)); });
     });

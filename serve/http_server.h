@@ -74,6 +74,9 @@ struct HttpOptions {
 struct HttpHandlers {
   // A complete request, on a worker thread. Exceptions are answered 500.
   std::function<void(const HttpRequest&, HttpResponse&)> request;
+  // Requests `request` answers at once without blocking (probes): run on the I/O thread,
+  // so that they neither wait behind a busy worker pool nor pay two thread hand-offs.
+  std::function<bool(const HttpRequest&)> run_inline;
   // An answer of the connection layer itself (bad framing, sizes, deadlines, the connection
   // cap), on the I/O thread: fills the response's body from `error`; `request` holds what was
   // parsed before the failure (its method, path and headers may be empty). Must not throw.

@@ -222,6 +222,10 @@ int Server::listen() {
   o.keep_alive = std::chrono::seconds(h.keep_alive_s);
   HttpHandlers handlers;
   handlers.request = [&m](const HttpRequest& req, HttpResponse& res) { m.handle(req, res); };
+  handlers.run_inline = [](const HttpRequest& req) {
+    const auto* ep = find_endpoint(req.path);
+    return ep && (ep->endpoint == Endpoint::healthz || ep->endpoint == Endpoint::readyz);
+  };
   handlers.error = [&m](const ApiError& e, const HttpRequest& req, HttpResponse& res) { m.answer_http_error(e, req, res); };
   m.http = std::make_unique<HttpServer>(std::move(o), std::move(handlers));
   m.port = m.http->bind();
@@ -241,9 +245,10 @@ void Server::Impl::answer_http_error(const ApiError& e, const HttpRequest& req, 
     const auto* ep = find_endpoint(req.path);
     metrics.request(ep ? ep->path : "other", e.status, 0.0);
     metrics.failure(e.code);
-    log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
-                          {"code", std::to_string(e.status)}, {"reason", std::string(e.reason())},
-                          {"message", e.message}});
+    if (cfg.log.requests)
+      log::info("request", {{"id", id}, {"method", req.method}, {"path", ep ? ep->path : "other"},
+                            {"code", std::to_string(e.status)}, {"reason", std::string(e.reason())},
+                            {"message", e.message}});
   } catch (...) {
   }
 }

@@ -13,7 +13,8 @@ framing: every malformed request gets its answer, and the server is alive after 
 slow: 500 connections dripping one header byte a second (reopened when the server closes
   them, from a separate process) while a normal client sends /v1/route once a second for 20 s:
   every normal request 200, its p50 within 3x of its p50 before the slow clients came, the
-  slow connections closed by the header deadline (http.header_timeout_s 5).
+  slow connections closed by the header deadline (http.header_timeout_s 5). The slow clients
+  are serve_fixture.py's drip (also used by scripts/bench/serve/soak.py).
 drain: 16 keep-alive clients in a loop, SIGTERM after 4 s: every answer of the drain
   (each 503 draining, and the answer to each request sent after some client got a 503) carries
   `Connection: close`, and no client sees its connection reset or closed after it
@@ -194,57 +195,6 @@ def part_framing(c, model, tmp, new_keys):
             print("server log tail:\n" + srv.log_tail())
 
 
-def drip(host, port, n, seconds):
-    """The slow clients (run in a child process): n connections, each sends a request line
-    and then one header byte a second; a connection the server closes is reopened. Prints
-    one JSON line: the lifetimes of the closed ones (s, from connect to close) and their
-    answers' statuses."""
-    import selectors  # noqa: F401
-    socks, closed = {}, []
-
-    def open_one():
-        s = socket.create_connection((host, port), timeout=10)
-        s.sendall(b"POST /v1/route HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-        s.setblocking(False)
-        socks[s] = time.time()
-
-    def close(s, status):
-        closed.append((time.time() - socks.pop(s), status))
-        s.close()
-
-    for _ in range(n):
-        open_one()
-    end = time.time() + seconds
-    while time.time() < end:
-        t = time.time()
-        for s in list(socks):
-            status = None
-            try:
-                d = s.recv(4096)
-                if d.startswith(b"HTTP/1."):
-                    status = int(d.split()[1])
-                close(s, status)  # an answer or EOF: the server ended it
-                open_one()
-                continue
-            except BlockingIOError:
-                pass
-            except OSError:
-                close(s, None)
-                open_one()
-                continue
-            try:
-                s.send(b"a")
-            except BlockingIOError:
-                pass
-            except OSError:
-                close(s, None)
-                open_one()
-        time.sleep(max(0.0, 1.0 - (time.time() - t)))
-    print(json.dumps({"open_at_end": len(socks), "closed": closed}), flush=True)
-    for s in socks:
-        s.close()
-
-
 def part_slow(c, model, tmp, new_keys):
     sets = ["runtime.intra_op_threads=1"]
     if new_keys:
@@ -264,7 +214,7 @@ def part_slow(c, model, tmp, new_keys):
             timed()
         base = [timed() for _ in range(20)]
         base_p50 = statistics.median(t for _, t in base)
-        dripper = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--drip", srv.host, str(srv.port),
+        dripper = subprocess.Popen([sys.executable, fx.__file__, "drip", srv.host, str(srv.port),
                                     str(SLOW_CONNECTIONS), str(SLOW_SECONDS + 2)], stdout=subprocess.PIPE, text=True)
         time.sleep(2)  # all slow connections open
         loaded = []
@@ -374,9 +324,6 @@ def part_drain(c, model, tmp):
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--drip":
-        drip(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
-        return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("--part", action="append", choices=["framing", "slow", "drain"])
     ap.add_argument("--no-new-keys", action="store_true")

@@ -8,6 +8,7 @@
 - Server: starts build/bin/triage-serve with --port 0, parses the contract's start-up line
   "triage-serve listening on http://HOST:PORT", keeps stderr in a log file, stops it.
 - call(): one HTTP request on a fresh connection (http.client; `requests` is not installed).
+- drip(): slow clients dripping header bytes (run as `serve_fixture.py drip HOST PORT N SECONDS`).
 
 Env: TRIAGE_BIN_DIR (triage-serve), TRIAGE_SOURCE_DIR (repo root). Exit code 77 (skip)
 when numpy or the MiniLM vocabulary package is missing.
@@ -18,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -329,6 +331,56 @@ def metric_value(metrics_text, name, labels=None):
     return total if found else None
 
 
+def drip(host, port, n, seconds):
+    """Slow clients, run as a child process (`serve_fixture.py drip HOST PORT N SECONDS`): n
+    connections, each sends a request line and then one header byte a second; a connection
+    the server closes is reopened. Prints one JSON line: {"open_at_end", "closed": [[lifetime
+    in s from connect to close, the answer's status or null], ...]}."""
+    socks, closed = {}, []
+
+    def open_one():
+        s = socket.create_connection((host, port), timeout=10)
+        s.sendall(b"POST /v1/route HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        s.setblocking(False)
+        socks[s] = time.time()
+
+    def close(s, status):
+        closed.append((time.time() - socks.pop(s), status))
+        s.close()
+
+    for _ in range(n):
+        open_one()
+    end = time.time() + seconds
+    while time.time() < end:
+        t = time.time()
+        for s in list(socks):
+            status = None
+            try:
+                d = s.recv(4096)
+                if d.startswith(b"HTTP/1."):
+                    status = int(d.split()[1])
+                close(s, status)  # an answer or EOF: the server ended it
+                open_one()
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:
+                close(s, None)
+                open_one()
+                continue
+            try:
+                s.send(b"a")
+            except BlockingIOError:
+                pass
+            except OSError:
+                close(s, None)
+                open_one()
+        time.sleep(max(0.0, 1.0 - (time.time() - t)))
+    print(json.dumps({"open_at_end": len(socks), "closed": closed}), flush=True)
+    for s in socks:
+        s.close()
+
+
 class Checks:
     """Collects failed assertions so one run reports all of them."""
 
@@ -352,3 +404,7 @@ class Checks:
             return 1
         print(f"{name}: all {self.count} checks passed")
         return 0
+
+
+if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "drip":
+    drip(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
