@@ -232,15 +232,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto raw = buffered();
     const auto end = raw.find("\r\n\r\n", scanned_);
     if (end != std::string_view::npos) return parse_head(end + 4);
-    const auto limit = static_cast<size_t>(s_.opt.max_header_bytes);
-    if (raw.size() > limit) {
-      const auto line_end = raw.find("\r\n");
-      const bool line_too_long = line_end == std::string_view::npos || line_end > limit;
-      ApiError e(Reason::bad_request, (line_too_long ? "the request line is longer than " : "the request head is longer than ") +
-                                          std::to_string(limit) + " bytes (http.max_header_bytes)");
-      e.status = line_too_long ? 414 : 431;
-      return fail(e);
-    }
+    if (raw.size() > static_cast<size_t>(s_.opt.max_header_bytes)) return head_too_large(raw);
     scanned_ = raw.size() >= 3 ? raw.size() - 3 : 0;
     socket_.async_read_some(buffer_.prepare(4096), [self = self()](beast::error_code ec, size_t n) {
       if (ec) {
@@ -255,6 +247,17 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // 414 when the request line alone passes http.max_header_bytes, else 431.
+  void head_too_large(std::string_view raw) {
+    const auto limit = static_cast<size_t>(s_.opt.max_header_bytes);
+    const auto line_end = raw.find("\r\n");
+    const bool line_too_long = line_end == std::string_view::npos || line_end > limit;
+    ApiError e(Reason::bad_request, (line_too_long ? "the request line is longer than " : "the request head is longer than ") +
+                                        std::to_string(limit) + " bytes (http.max_header_bytes)");
+    e.status = line_too_long ? 414 : 431;
+    fail(e);
+  }
+
   void parse_head(size_t head_bytes) {
     const auto raw = buffered().substr(0, head_bytes);
     beast::error_code ec;
@@ -265,6 +268,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                                        " is larger than " + std::to_string(s_.opt.max_body_bytes) +
                                                        " bytes (http.max_body_bytes)"));
     }
+    if (ec == http::error::header_limit) return head_too_large(raw);
     if (ec == http::error::bad_content_length) {
       const auto value = raw_content_length(raw);
       if (all_digits(value))  // a number too large for 64 bits

@@ -1,8 +1,13 @@
 // Endpoints, errors, readiness, drain and reload of triage-serve (see server.h).
 #include "serve/server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <functional>
 #include <future>
@@ -42,6 +47,9 @@ const EndpointInfo* find_endpoint(const std::string& path) {
     if (path == e.path) return &e;
   return nullptr;
 }
+
+// The model loader thread's nice value (0 = the server's own priority, 19 = the lowest).
+constexpr int kLoaderNice = 10;
 
 double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -155,7 +163,13 @@ const std::string& Server::host() const { return impl_->cfg.http.host; }
 void Server::load() {
   auto& m = *impl_;
   configure_inference_threads(m.cfg.runtime.intra_op_threads);
-  m.loader = std::make_unique<ModelLoader>([] { single_threaded_torch(); });
+  m.loader = std::make_unique<ModelLoader>([] {
+    single_threaded_torch();
+    // A reload yields to serving: on a saturated machine it takes longer instead of taking
+    // its CPU from the inference threads (the first load runs before there is traffic).
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kLoaderNice) != 0)
+      log::warn("cannot lower the model loader's priority", {{"error", std::strerror(errno)}});
+  });
   const auto t0 = Clock::now();
   std::shared_ptr<const ModelSnapshot> s;
   m.loader->run([&] { s = ModelSnapshot::load(m.snapshot_options(m.model_dir, m.routing_file)); });
