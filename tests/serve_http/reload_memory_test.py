@@ -30,18 +30,14 @@ def rss_mb(pid):
     return float("nan")
 
 
-def settled_rss_mb(pid, timeout=10.0):
+def settled_rss_mb(pid, window=3.0):
     """RSS once the retired snapshot is freed: the loader thread frees it after its last batch,
-    in the background and at a lower priority, so on a busy machine that can take a moment.
-    The smallest of 0.5 s samples until two in a row agree within 1 MB (at most `timeout`)."""
-    best, prev, end = float("inf"), None, time.time() + timeout
+    in the background and at a lower priority, so that can take a moment. The smallest of
+    0.25 s samples over `window` seconds (right after a reload both snapshots are resident)."""
+    best, end = float("inf"), time.time() + window
     while time.time() < end:
-        cur = rss_mb(pid)
-        best = min(best, cur)
-        if prev is not None and abs(cur - prev) < 1.0:
-            break
-        prev = cur
-        time.sleep(0.5)
+        best = min(best, rss_mb(pid))
+        time.sleep(0.25)
     return best
 
 
