@@ -90,10 +90,11 @@ def main():
     dripper = subprocess.Popen([sys.executable, FIXTURE, "drip", srv.host, str(srv.port), str(args.slow),
                                 str(60 * args.minutes)], stdout=subprocess.PIPE, text=True)
     n = 0
-    while time.time() - t0 < total_s - 1:
-        time.sleep(min(args.reload_s, max(0.0, total_s - 1 - (time.time() - t0))))
-        if time.time() - t0 >= total_s - 1:
+    while True:  # reloads start every reload_s seconds from minute 1 on (start to start)
+        at = 60 + (n + 1) * args.reload_s
+        if at >= total_s - 1:
             break
+        time.sleep(max(0.0, at - (time.time() - t0)))
         target = targets[n % 2]
         n += 1
         req = urllib.request.Request(srv.url("/admin/reload"), data=json.dumps({"model": target}).encode(),
