@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "data/bert_normalizer.h"
+#include "data/regex.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/unicode/tables.h"
 #include "data/utf8.h"
@@ -285,3 +286,25 @@ TEST(SentencePiece, NotAModelIsInputError) {
 
 }  // namespace
 }  // namespace triage::data
+
+// data::Regex: errors name where the pattern came from; escapes the class rewrite must keep.
+TEST(Regex, InvalidPatternNamesWhereAndWhy) {
+  try {
+    triage::data::Regex re("( ?\\p{L}+", "tok.json: pre_tokenizer.pretokenizers[0].pattern.Regex");
+    FAIL() << "no error for an unbalanced parenthesis";
+  } catch (const triage::InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("tok.json: pre_tokenizer.pretokenizers[0].pattern.Regex: invalid regular expression '( ?\\p{L}+'"),
+              std::string::npos) << m;
+  }
+}
+
+TEST(Regex, EscapedBackslashIsNotAClass) {
+  triage::data::Regex re("\\\\p\\{L\\}|\\w+", "test");  // a literal "\p{L}", or a word
+  std::vector<std::pair<size_t, size_t>> m;
+  re.find_all("x \\p{L} é", m);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0], (std::pair<size_t, size_t>{0, 1}));
+  EXPECT_EQ(m[1], (std::pair<size_t, size_t>{2, 7}));
+  EXPECT_EQ(m[2], (std::pair<size_t, size_t>{8, 10}));  // é: two bytes
+}

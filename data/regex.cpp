@@ -1,0 +1,148 @@
+// Oniguruma behind data::Regex (see regex.h).
+#include "data/regex.h"
+
+#include <oniguruma.h>
+
+#include <mutex>
+
+#include "core/error.h"
+#include "data/unicode/regex_classes.h"
+
+namespace triage::data {
+
+namespace {
+
+// User property name of a class: "Tok" + its name, with \w \s \d spelled out (Oniguruma
+// compares property names ignoring case, so "s" would be "S").
+std::string property_name(std::string_view cls) {
+  if (cls == "w") return "TokWord";
+  if (cls == "s") return "TokSpace";
+  if (cls == "d") return "TokDigit";
+  return "Tok" + std::string(cls);
+}
+
+void init_oniguruma() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
+    onig_initialize(encodings, 1);
+    for (const auto& c : unicode::regex_classes()) {
+      const int r = onig_unicode_define_user_property(property_name(c.name).c_str(), c.ranges);
+      if (r != ONIG_NORMAL) throw std::logic_error(std::string("Oniguruma refused user property for ") + c.pattern);
+    }
+  });
+}
+
+bool has_class(std::string_view name) {
+  for (const auto& c : unicode::regex_classes())
+    if (name == c.name) return true;
+  return false;
+}
+
+// The pattern with \p{X} (X a generated class), \P{X}, \p{^X}, \w \W \s \S \d \D replaced
+// by the generated user properties, so that the classes are the tokenizers library's (newer
+// Unicode) and not Debian's Oniguruma tables. Everything else is kept byte for byte.
+std::string with_generated_classes(std::string_view p) {
+  std::string out;
+  out.reserve(p.size() + 16);
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] != '\\' || i + 1 >= p.size()) {
+      out += p[i];
+      continue;
+    }
+    const char e = p[i + 1];
+    const auto emit = [&](bool negate, std::string_view cls) {
+      out += negate ? "\\P{" : "\\p{";
+      out += property_name(cls);
+      out += '}';
+    };
+    switch (e) {
+      case 'w': case 'W': emit(e == 'W', "w"); ++i; continue;
+      case 's': case 'S': emit(e == 'S', "s"); ++i; continue;
+      case 'd': case 'D': emit(e == 'D', "d"); ++i; continue;
+      case 'p': case 'P': {
+        const auto close = p.find('}', i + 2);
+        if (i + 2 < p.size() && p[i + 2] == '{' && close != std::string_view::npos) {
+          std::string_view name = p.substr(i + 3, close - i - 3);
+          bool negate = e == 'P';
+          if (!name.empty() && name.front() == '^') {
+            negate = !negate;
+            name.remove_prefix(1);
+          }
+          if (has_class(name) && name != "w" && name != "s" && name != "d") {
+            emit(negate, name);
+            i = close;
+            continue;
+          }
+        }
+        break;
+      }
+      default: break;
+    }
+    out += p[i];  // any other escape: copied as it is (with the escaped character)
+    out += e;
+    ++i;
+  }
+  return out;
+}
+
+// Length of the UTF-8 sequence starting with byte b (1 for a stray continuation byte).
+size_t utf8_length(unsigned char b) {
+  if (b < 0x80) return 1;
+  if ((b >> 5) == 0x6) return 2;
+  if ((b >> 4) == 0xE) return 3;
+  if ((b >> 3) == 0x1E) return 4;
+  return 1;
+}
+
+}  // namespace
+
+struct Regex::Impl {
+  regex_t* re = nullptr;
+  ~Impl() {
+    if (re) onig_free(re);
+  }
+};
+
+Regex::Regex(std::string_view pattern, const std::string& where) : impl_(std::make_unique<Impl>()), pattern_(pattern) {
+  init_oniguruma();
+  OnigErrorInfo info;
+  const std::string rewritten = with_generated_classes(pattern);
+  const auto* p = reinterpret_cast<const OnigUChar*>(rewritten.data());
+  const int r = onig_new(&impl_->re, p, p + rewritten.size(), ONIG_OPTION_NONE, ONIG_ENCODING_UTF8, ONIG_SYNTAX_RUBY,
+                         &info);
+  if (r != ONIG_NORMAL) {
+    OnigUChar msg[ONIG_MAX_ERROR_MESSAGE_LEN];
+    onig_error_code_to_str(msg, r, &info);
+    impl_->re = nullptr;
+    throw InputError(where + ": invalid regular expression '" + std::string(pattern) + "': " +
+                     reinterpret_cast<const char*>(msg));
+  }
+}
+
+Regex::~Regex() = default;
+Regex::Regex(Regex&&) noexcept = default;
+Regex& Regex::operator=(Regex&&) noexcept = default;
+
+void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>& out) const {
+  OnigRegion* region = onig_region_new();
+  const auto* begin = reinterpret_cast<const OnigUChar*>(text.data());
+  const auto* end = begin + text.size();
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const int r = onig_search(impl_->re, begin, end, begin + pos, end, region, ONIG_OPTION_NONE);
+    if (r < 0) break;  // ONIG_MISMATCH (or an error: no further matches)
+    const auto b = static_cast<size_t>(region->beg[0]);
+    const auto e = static_cast<size_t>(region->end[0]);
+    out.emplace_back(b, e);
+    if (e > b) {
+      pos = e;
+    } else {
+      if (e >= text.size()) break;
+      pos = e + utf8_length(static_cast<unsigned char>(text[e]));
+    }
+  }
+  onig_region_free(region, 1);
+}
+
+}  // namespace triage::data
