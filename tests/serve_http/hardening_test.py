@@ -12,7 +12,9 @@ framing: every malformed request gets its answer, and the server is alive after 
   503 connection_limit; each counted in triage_failures_total{reason}.
 slow: 500 connections dripping one header byte a second (reopened when the server closes
   them, from a separate process) while a normal client sends /v1/route once a second for 20 s:
-  every normal request 200, its p50 within 3x of its p50 before the slow clients came, the
+  every normal request 200, its p50 within 3x of its p50 at the same pace (one a second, 10 s)
+  before the slow clients came (a fast back-to-back baseline would compare warm against idle
+  wake-ups: 6x in one CI run with nothing slow about the server), the
   slow connections closed by the header deadline (http.header_timeout_s 5). The slow clients
   are serve_fixture.py's drip (also used by scripts/bench/serve/soak.py).
 drain: 16 keep-alive clients in a loop, SIGTERM after 4 s: every answer of the drain
@@ -42,6 +44,7 @@ import serve_fixture as fx  # noqa: E402
 SLOW_CONNECTIONS = 500
 SLOW_SECONDS = 20
 SLOW_HEADER_TIMEOUT_S = 5
+BASELINE_SECONDS = 10
 
 
 def exchange(srv, raw, wait=10.0, then=None, then_after=0.0):
@@ -210,18 +213,22 @@ def part_slow(c, model, tmp, new_keys):
             except OSError as e:
                 return repr(e), time.time() - t0
 
+        def paced(n):  # one request a second, as under load: same idle gaps, same wake-ups
+            out = []
+            for _ in range(n):
+                t = time.time()
+                out.append(timed())
+                time.sleep(max(0.0, 1.0 - (time.time() - t)))
+            return out
+
         for _ in range(3):
             timed()
-        base = [timed() for _ in range(20)]
+        base = paced(BASELINE_SECONDS)
         base_p50 = statistics.median(t for _, t in base)
         dripper = subprocess.Popen([sys.executable, fx.__file__, "drip", srv.host, str(srv.port),
                                     str(SLOW_CONNECTIONS), str(SLOW_SECONDS + 2)], stdout=subprocess.PIPE, text=True)
         time.sleep(2)  # all slow connections open
-        loaded = []
-        for _ in range(SLOW_SECONDS):
-            t = time.time()
-            loaded.append(timed())
-            time.sleep(max(0.0, 1.0 - (time.time() - t)))
+        loaded = paced(SLOW_SECONDS)
         out, _ = dripper.communicate(timeout=60)
         drip_stats = json.loads(out.strip().splitlines()[-1])
         statuses = [s for s, _ in loaded]
