@@ -7,8 +7,11 @@
 #include <functional>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "data/bert_normalizer.h"
+#include "data/bpe.h"
 #include "data/regex.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/unicode/tables.h"
@@ -307,4 +310,44 @@ TEST(Regex, EscapedBackslashIsNotAClass) {
   EXPECT_EQ(m[0], (std::pair<size_t, size_t>{0, 1}));
   EXPECT_EQ(m[1], (std::pair<size_t, size_t>{2, 7}));
   EXPECT_EQ(m[2], (std::pair<size_t, size_t>{8, 10}));  // é: two bytes
+}
+
+// data::BpeModel from a tokenizer.json "model": the merge order, and errors that name the key.
+TEST(Bpe, MergesByRankThenLeftmost) {
+  const auto j = nlohmann::json::parse(R"({"type": "BPE", "dropout": null, "unk_token": "?",
+    "vocab": {"?": 0, "a": 1, "b": 2, "ab": 3, "ba": 4, "aba": 5},
+    "merges": [["a", "b"], "b a", ["ab", "a"]]})");
+  const auto bpe = triage::data::BpeModel::from_json(j, "t.json: model");
+  std::vector<triage::data::PieceToken> out;
+  bpe.tokenize("abab", out);  // a b a b -> ab ab (rank 0, leftmost first); "ab ab" has no merge
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].id, 3);
+  EXPECT_EQ(out[1].id, 3);
+  EXPECT_EQ(out[1].begin, 2u);
+  out.clear();
+  bpe.tokenize("aba\xC3\xA9", out);  // a b a é -> aba ? (é unknown: unk, one character)
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].id, 5);
+  EXPECT_EQ(out[1].id, 0);
+  EXPECT_EQ(out[1].begin, 3u);
+  EXPECT_EQ(out[1].end, 4u);
+}
+
+TEST(Bpe, BadModelsNameTheKey) {
+  const auto err = [](const char* text) {
+    try {
+      triage::data::BpeModel::from_json(nlohmann::json::parse(text), "t.json: model");
+    } catch (const triage::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(err(R"({"vocab": {"a": 0, "b": 1}, "merges": [["a", "c"]]})").find("t.json: model.merges[0]: 'c' is not in the vocabulary"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"vocab": {"a": 0, "b": 1}, "merges": ["a b"]})").find("the merged token 'ab' is not in the vocabulary"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"vocab": {"a": 0, "b": 2}, "merges": []})").find("t.json: model.vocab: no token has id 1"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"vocab": {"a": 0}, "merges": [], "dropout": 0.1})").find("t.json: model.dropout"), std::string::npos);
+  EXPECT_NE(err(R"({"vocab": {"a": 0}, "merges": ["a"]})").find("t.json: model.merges[0]: expected"), std::string::npos);
 }
