@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "data/utf8.h"
 
 namespace triage::data {
 
@@ -28,14 +29,6 @@ uint64_t mix(uint64_t k) {
   k ^= k >> 33;
   k *= 0xc4ceb9fe1a85ec53ULL;
   return k ^ (k >> 33);
-}
-
-size_t utf8_length(unsigned char b) {
-  if (b < 0x80) return 1;
-  if ((b >> 5) == 0x6) return 2;
-  if ((b >> 4) == 0xE) return 3;
-  if ((b >> 3) == 0x1E) return 4;
-  return 1;
 }
 
 struct StringHash {
@@ -123,7 +116,7 @@ void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) co
   if (options_.ignore_merges) {
     if (const int32_t id = ids_.find(piece); id >= 0) {
       uint32_t chars = 0;
-      for (size_t i = 0; i < piece.size(); i += utf8_length(static_cast<unsigned char>(piece[i]))) ++chars;
+      for (size_t i = 0; i < piece.size(); i += utf8::sequence_length(static_cast<unsigned char>(piece[i]))) ++chars;
       out.push_back({id, 0, chars});
       return;
     }
@@ -157,7 +150,7 @@ void BpeModel::merge(std::string_view piece, std::vector<PieceToken>& out) const
   const auto& suffix = options_.end_of_word_suffix;
   uint32_t ci = 0;
   for (size_t bi = 0; bi < piece.size(); ++ci) {
-    const size_t len = std::min(utf8_length(static_cast<unsigned char>(piece[bi])), piece.size() - bi);
+    const size_t len = std::min(utf8::sequence_length(static_cast<unsigned char>(piece[bi])), piece.size() - bi);
     const bool is_first = bi == 0, is_last = bi + len >= piece.size();
     std::string_view s = piece.substr(bi, len);
     if ((!is_first && !prefix.empty()) || (is_last && !suffix.empty())) {

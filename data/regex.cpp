@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "data/unicode/regex_classes.h"
+#include "data/utf8.h"
 
 namespace triage::data {
 
@@ -86,15 +87,6 @@ std::string with_generated_classes(std::string_view p) {
   return out;
 }
 
-// Length of the UTF-8 sequence starting with byte b (1 for a stray continuation byte).
-size_t utf8_length(unsigned char b) {
-  if (b < 0x80) return 1;
-  if ((b >> 5) == 0x6) return 2;
-  if ((b >> 4) == 0xE) return 3;
-  if ((b >> 3) == 0x1E) return 4;
-  return 1;
-}
-
 }  // namespace
 
 struct Regex::Impl {
@@ -139,7 +131,7 @@ void Regex::find_all(std::string_view text, std::vector<std::pair<size_t, size_t
       pos = e;
     } else {
       if (e >= text.size()) break;
-      pos = e + utf8_length(static_cast<unsigned char>(text[e]));
+      pos = e + utf8::sequence_length(static_cast<unsigned char>(text[e]));
     }
   }
   onig_region_free(region, 1);

@@ -19,6 +19,16 @@ void decode(std::string_view text, std::vector<char32_t>& out);
 // Throws InputError on invalid UTF-8.
 void code_point_starts(std::string_view text, std::vector<uint32_t>& out);
 
+// Length of the UTF-8 sequence that starts with `lead` (1 for a byte that cannot start one,
+// so that a scan over unchecked text always advances).
+inline size_t sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
 // Appends the UTF-8 encoding of cp (assumed valid) to out.
 inline void append(std::string& out, char32_t cp) {
   if (cp < 0x80) {

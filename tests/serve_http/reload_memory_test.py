@@ -22,21 +22,13 @@ TOKEN = "mem-token"
 RELOADS = 50
 
 
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
-
-
 def settled_rss_mb(pid, window=3.0):
     """RSS once the retired snapshot is freed: the loader thread frees it after its last batch,
     in the background and at a lower priority, so that can take a moment. The smallest of
     0.25 s samples over `window` seconds (right after a reload both snapshots are resident)."""
     best, end = float("inf"), time.time() + window
     while time.time() < end:
-        best = min(best, rss_mb(pid))
+        best = min(best, fx.rss_mb(pid))
         time.sleep(0.25)
     return best
 
@@ -51,7 +43,7 @@ def main():
                           max_seq_len=128, stride=32) for name, seed in (("a", 11), ("b", 12))]
     srv = fx.Server(dirs[0], tmp, sets=["runtime.intra_op_threads=2"], env={"TRIAGE_ADMIN_TOKEN": TOKEN})
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    rss = {0: rss_mb(srv.proc.pid)}
+    rss = {0: fx.rss_mb(srv.proc.pid)}
     try:
         for n in range(1, RELOADS + 1):
             r = srv.post("/admin/reload", {"model": dirs[n % 2]}, headers=auth, timeout=120)
@@ -59,7 +51,7 @@ def main():
                 break
             r = srv.post("/v1/route", {"text": fx.TEXTS[n % len(fx.TEXTS)]})
             c.check(r.status == 200, f"request after reload {n}: 200: {r}")
-            rss[n] = settled_rss_mb(srv.proc.pid) if n in (2, RELOADS) else rss_mb(srv.proc.pid)
+            rss[n] = settled_rss_mb(srv.proc.pid) if n in (2, RELOADS) else fx.rss_mb(srv.proc.pid)
         shown = {k: round(v) for k, v in rss.items() if k in (0, 2, 10, 20, 30, 40, 50)}
         print(f"VmRSS MB after start and after reload n: {shown}")
         if 2 in rss and RELOADS in rss:

@@ -314,6 +314,15 @@ def call(host, port, method, path, body=None, headers=None, timeout=60):
         conn.close()
 
 
+def rss_mb(pid):
+    """Resident memory of a process in MB (VmRSS of /proc/PID/status; nan when absent)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def metric_value(metrics_text, name, labels=None):
     """Sum of the samples of `name` whose labels include `labels` (dict); None if absent."""
     total, found = 0.0, False

@@ -30,15 +30,9 @@ import bench  # noqa: E402  (machine(), messages(), Server, log)
 
 ROOT = bench.ROOT
 FIXTURE = os.path.join(ROOT, "tests", "serve_http", "serve_fixture.py")
+sys.path.insert(0, os.path.dirname(FIXTURE))
+import serve_fixture as fx  # noqa: E402  (rss_mb; its drip runs as a child process)
 TOKEN = "soak-token"
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def main():
@@ -81,7 +75,7 @@ def main():
 
     def sample():
         while not stop.is_set():
-            rss.append((time.time() - t0, rss_mb(srv.p.pid)))
+            rss.append((time.time() - t0, fx.rss_mb(srv.p.pid)))
             stop.wait(5.0)
 
     threading.Thread(target=sample, daemon=True).start()
