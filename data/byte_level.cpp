@@ -44,52 +44,44 @@ std::pair<uint32_t, uint32_t> AlignedText::original(size_t b, size_t e) const {
 }
 
 void byte_level_pre_tokenize(const AlignedText& in, const ByteLevelOptions& options, std::vector<AlignedText>& out) {
-  thread_local AlignedText text;
-  thread_local std::string utf8_text;
-  thread_local std::vector<uint32_t> char_at;  // byte offset -> character index
+  // The text in UTF-8 (with the added space), and per byte the original range of its character:
+  // the regex splits bytes, and each byte becomes one character of a piece.
+  thread_local std::string bytes;
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> origin;
   thread_local std::vector<std::pair<size_t, size_t>> matches;
-  text = in;
-  if (options.add_prefix_space && !text.chars.empty() && text.chars.front() != U' ') {
-    text.chars.insert(text.chars.begin(), U' ');
-    text.align.insert(text.align.begin(), text.align.front());
+  bytes.clear();
+  origin.clear();
+  if (options.add_prefix_space && !in.chars.empty() && in.chars.front() != U' ') {
+    bytes += ' ';
+    origin.push_back(in.align.front());
   }
-  utf8_text.clear();
-  char_at.clear();
-  for (size_t i = 0; i < text.chars.size(); ++i) {
-    const size_t before = utf8_text.size();
-    utf8::append(utf8_text, text.chars[i]);
-    char_at.insert(char_at.end(), utf8_text.size() - before, static_cast<uint32_t>(i));
-  }
-  char_at.push_back(static_cast<uint32_t>(text.chars.size()));
-  // pieces as [begin, end) characters: the matches and the gaps between them ("isolated")
-  std::vector<std::pair<size_t, size_t>> pieces;
-  if (options.use_regex) {
-    matches.clear();
-    gpt2_pattern().find_all(utf8_text, matches);
-    size_t prev = 0;
-    for (const auto& [b, e] : matches) {
-      if (prev != b) pieces.emplace_back(char_at[prev], char_at[b]);
-      if (e > b) pieces.emplace_back(char_at[b], char_at[e]);
-      prev = e;
-    }
-    if (prev != utf8_text.size()) pieces.emplace_back(char_at[prev], char_at[utf8_text.size()]);
-  } else if (!text.chars.empty()) {
-    pieces.emplace_back(0, text.chars.size());
+  for (size_t i = 0; i < in.chars.size(); ++i) {
+    const size_t before = bytes.size();
+    utf8::append(bytes, in.chars[i]);
+    origin.insert(origin.end(), bytes.size() - before, in.align[i]);
   }
   const auto& table = byte_table();
-  std::string bytes;
-  for (const auto& [b, e] : pieces) {
+  const auto emit = [&](size_t b, size_t e) {
     AlignedText piece;
-    for (size_t i = b; i < e; ++i) {
-      bytes.clear();
-      utf8::append(bytes, text.chars[i]);
-      for (unsigned char c : bytes) {
-        piece.chars.push_back(table[c]);
-        piece.align.push_back(text.align[i]);
-      }
-    }
+    piece.chars.reserve(e - b);
+    for (size_t i = b; i < e; ++i) piece.chars.push_back(table[static_cast<unsigned char>(bytes[i])]);
+    piece.align.assign(origin.begin() + static_cast<std::ptrdiff_t>(b), origin.begin() + static_cast<std::ptrdiff_t>(e));
     out.push_back(std::move(piece));
+  };
+  if (!options.use_regex) {
+    if (!bytes.empty()) emit(0, bytes.size());
+    return;
   }
+  // the matches and the gaps between them ("isolated")
+  matches.clear();
+  gpt2_pattern().find_all(bytes, matches);
+  size_t prev = 0;
+  for (const auto& [b, e] : matches) {
+    if (prev != b) emit(prev, b);
+    if (e > b) emit(b, e);
+    prev = e;
+  }
+  if (prev != bytes.size()) emit(prev, bytes.size());
 }
 
 }  // namespace triage::data

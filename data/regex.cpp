@@ -3,6 +3,7 @@
 
 #include <oniguruma.h>
 
+#include <cctype>
 #include <mutex>
 
 #include "core/error.h"
@@ -13,36 +14,34 @@ namespace triage::data {
 
 namespace {
 
-// User property name of a class: "Tok" + its name, with \w \s \d spelled out (Oniguruma
-// compares property names ignoring case, so "s" would be "S").
-std::string property_name(std::string_view cls) {
-  if (cls == "w") return "TokWord";
-  if (cls == "s") return "TokSpace";
-  if (cls == "d") return "TokDigit";
-  return "Tok" + std::string(cls);
-}
+// The user property of generated class i ("TokClass3"; Oniguruma compares property names
+// ignoring case, so the classes' own names, "s" and "S", could not both be used).
+std::string property_name(size_t i) { return "TokClass" + std::to_string(i); }
 
 void init_oniguruma() {
   static std::once_flag once;
   std::call_once(once, [] {
     OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
     onig_initialize(encodings, 1);
-    for (const auto& c : unicode::regex_classes()) {
-      const int r = onig_unicode_define_user_property(property_name(c.name).c_str(), c.ranges);
-      if (r != ONIG_NORMAL) throw std::logic_error(std::string("Oniguruma refused user property for ") + c.pattern);
+    const auto& classes = unicode::regex_classes();
+    for (size_t i = 0; i < classes.size(); ++i) {
+      const int r = onig_unicode_define_user_property(property_name(i).c_str(), classes[i].ranges);
+      if (r != ONIG_NORMAL) throw std::logic_error(std::string("Oniguruma refused user property for ") + classes[i].pattern);
     }
   });
 }
 
-bool has_class(std::string_view name) {
-  for (const auto& c : unicode::regex_classes())
-    if (name == c.name) return true;
-  return false;
+// The generated class written `written` (\p{L}, \w, ...); -1 when there is none.
+int class_written(std::string_view written) {
+  const auto& classes = unicode::regex_classes();
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (written == classes[i].pattern) return static_cast<int>(i);
+  return -1;
 }
 
-// The pattern with \p{X} (X a generated class), \P{X}, \p{^X}, \w \W \s \S \d \D replaced
-// by the generated user properties, so that the classes are the tokenizers library's (newer
-// Unicode) and not Debian's Oniguruma tables. Everything else is kept byte for byte.
+// The pattern with every generated class (\p{X}, \P{X}, \p{^X}, \w \W \s \S \d \D) replaced
+// by its user property, so that the classes are the tokenizers library's (newer Unicode) and
+// not Debian's Oniguruma tables. Everything else is kept byte for byte.
 std::string with_generated_classes(std::string_view p) {
   std::string out;
   out.reserve(p.size() + 16);
@@ -52,33 +51,27 @@ std::string with_generated_classes(std::string_view p) {
       continue;
     }
     const char e = p[i + 1];
-    const auto emit = [&](bool negate, std::string_view cls) {
-      out += negate ? "\\P{" : "\\p{";
-      out += property_name(cls);
-      out += '}';
-    };
-    switch (e) {
-      case 'w': case 'W': emit(e == 'W', "w"); ++i; continue;
-      case 's': case 'S': emit(e == 'S', "s"); ++i; continue;
-      case 'd': case 'D': emit(e == 'D', "d"); ++i; continue;
-      case 'p': case 'P': {
-        const auto close = p.find('}', i + 2);
-        if (i + 2 < p.size() && p[i + 2] == '{' && close != std::string_view::npos) {
-          std::string_view name = p.substr(i + 3, close - i - 3);
-          bool negate = e == 'P';
-          if (!name.empty() && name.front() == '^') {
-            negate = !negate;
-            name.remove_prefix(1);
-          }
-          if (has_class(name) && name != "w" && name != "s" && name != "d") {
-            emit(negate, name);
-            i = close;
-            continue;
-          }
+    bool negate = e == 'W' || e == 'S' || e == 'D' || e == 'P';
+    std::string written = {'\\', static_cast<char>(std::tolower(static_cast<unsigned char>(e)))};  // \w \s \d
+    size_t end = i + 1;  // the escape's last byte
+    if (e == 'p' || e == 'P') {
+      const auto close = p.find('}', i + 2);
+      if (i + 2 < p.size() && p[i + 2] == '{' && close != std::string_view::npos) {
+        std::string_view name = p.substr(i + 3, close - i - 3);
+        if (!name.empty() && name.front() == '^') {
+          negate = !negate;
+          name.remove_prefix(1);
         }
-        break;
+        written = "\\p{" + std::string(name) + "}";
+        end = close;
       }
-      default: break;
+    }
+    if (const int c = class_written(written); c >= 0) {
+      out += negate ? "\\P{" : "\\p{";
+      out += property_name(static_cast<size_t>(c));
+      out += '}';
+      i = end;
+      continue;
     }
     out += p[i];  // any other escape: copied as it is (with the escaped character)
     out += e;

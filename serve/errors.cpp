@@ -1,7 +1,9 @@
 // The serve error table (see errors.h).
 #include "serve/errors.h"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -42,8 +44,6 @@ constexpr bool table_in_enum_order() {
 }
 static_assert(table_in_enum_order(), "kTable must list every Reason in the enum's order");
 
-constexpr std::array<std::string_view, 7> kFailureLabels{"reload", "deadline", "queue_full", "bad_request", "slow_client",
-                                                         "connection_limit", "internal"};
 
 }  // namespace
 
@@ -51,7 +51,15 @@ std::span<const ReasonInfo> error_table() { return kTable; }
 
 const ReasonInfo& reason_info(Reason reason) { return kTable[static_cast<size_t>(reason)]; }
 
-std::span<const std::string_view> failure_labels() { return kFailureLabels; }
+std::span<const std::string_view> failure_labels() {
+  static const std::vector<std::string_view> labels = [] {
+    std::vector<std::string_view> out;
+    for (const auto& r : kTable)
+      if (!r.metric.empty() && std::find(out.begin(), out.end(), r.metric) == out.end()) out.push_back(r.metric);
+    return out;
+  }();
+  return labels;
+}
 
 std::string error_table_jsonl() {
   std::string out;

@@ -48,7 +48,7 @@ struct ReasonInfo {
 
 std::span<const ReasonInfo> error_table();
 const ReasonInfo& reason_info(Reason reason);
-// The failure labels triage_failures_total starts with at 0 (each metric label once).
+// The failure labels triage_failures_total starts with at 0: each metric label of the table once.
 std::span<const std::string_view> failure_labels();
 // The table as JSON lines ({"reason", "status", "metric", "meaning"} per line).
 std::string error_table_jsonl();

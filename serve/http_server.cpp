@@ -34,15 +34,9 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// Beast's ASCII case-insensitive comparison (Boost 1.74's beast::string_view is not std's).
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return beast::iequals(beast::string_view(a.data(), a.size()), beast::string_view(b.data(), b.size()));
 }
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -109,12 +103,6 @@ std::string HttpRequest::header(std::string_view name) const {
   return "";
 }
 
-bool HttpRequest::has_header(std::string_view name) const {
-  for (const auto& kv : headers)
-    if (iequals(kv.first, name)) return true;
-  return false;
-}
-
 void HttpResponse::set_header(std::string name, std::string value) {
   for (auto& kv : headers)
     if (iequals(kv.first, name)) {
@@ -131,11 +119,15 @@ struct HttpServer::Impl {
   HttpHandlers handlers;
   std::atomic<bool> draining{false};
   std::atomic<bool> closing{false};  // the listener is closed: every connection ends after its answer
-  std::atomic<int64_t> connections{0};
   bool started = false;
-  // Declared before the I/O context: sessions destroyed with its pending handlers unregister here.
+  // The open connections. Declared before the I/O context: sessions destroyed with its
+  // pending handlers unregister here.
   std::mutex sessions_mu;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  size_t open_connections() {
+    std::lock_guard lk(sessions_mu);
+    return sessions.size();
+  }
   net::io_context io{1};
   tcp::acceptor acceptor{io};
   net::steady_timer accept_retry{io};
@@ -157,11 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(HttpServer::Impl& s, tcp::socket socket) : s_(s), socket_(std::move(socket)), timer_(s.io) {}
   ~Session() {
-    {
-      std::lock_guard lk(s_.sessions_mu);
-      s_.sessions.erase(this);
-    }
-    --s_.connections;
+    std::lock_guard lk(s_.sessions_mu);
+    s_.sessions.erase(this);
   }
 
   void start(bool over_limit) {
@@ -317,8 +306,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit)
       return fail(ApiError(Reason::body_too_large, "the body is larger than " + std::to_string(s_.opt.max_body_bytes) +
                                                        " bytes (http.max_body_bytes)"));
-    if (ec && ec.category() != http::make_error_code(http::error::end_of_stream).category()) return close_now();
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return close_now();
+    // the client went away (an I/O error, or the stream ended inside the message)
+    if (ec && (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+               ec == http::error::end_of_stream || ec == http::error::partial_message))
+      return close_now();
     if (ec) return fail(ApiError(Reason::bad_request, "malformed HTTP body: " + ec.message()));
     req_.body = std::move(parser_->get().body());
     dispatch();
@@ -340,7 +331,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // The handler runs on a worker (probes inline); the answer is written on the I/O thread.
   void dispatch() {
     busy_ = true;
-    keep_alive_ = parser_->get().keep_alive();
     disarm();
     if (s_.handlers.run_inline && s_.handlers.run_inline(req_)) return answer(handle());
     net::post(*s_.workers, [self = self()]() mutable {
@@ -351,7 +341,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void answer(HttpResponse res) {
-    const bool keep = keep_alive_ && !res.close && !s_.draining && !s_.closing &&
+    const bool keep = parser_->get().keep_alive() && !s_.draining && !s_.closing &&
                       ++served_ < s_.opt.keep_alive_requests;
     write(serialize(res, req_.version, keep, req_.method == "HEAD"), !keep);
   }
@@ -361,7 +351,7 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpResponse res;
     res.status = error.status;
     s_.handlers.error(error, req_, res);
-    write(serialize(res, req_.version == 10 ? 10 : 11, false, false), true);
+    write(serialize(res, req_.version, false, false), true);
   }
 
   void write(std::string out, bool close) {
@@ -412,7 +402,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest req_;
   int64_t served_ = 0;
-  bool keep_alive_ = false;
   bool busy_ = false;     // a request is with a worker or its answer is being written
   bool closing_ = false;  // lingering or closed
   std::array<char, 4096> discard_{};
@@ -438,8 +427,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   }
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  const bool over_limit = connections.load() >= opt.max_connections;
-  ++connections;
+  const bool over_limit = static_cast<int64_t>(open_connections()) >= opt.max_connections;
   auto session = std::make_shared<Session>(*this, std::move(socket));
   {
     std::lock_guard lk(sessions_mu);
@@ -509,8 +497,6 @@ void HttpServer::start() {
 
 void HttpServer::set_draining() { impl_->draining = true; }
 
-int64_t HttpServer::open_connections() const { return impl_->connections.load(); }
-
 void HttpServer::stop(std::chrono::milliseconds grace) {
   auto& m = *impl_;
   if (!m.started) return;
@@ -518,7 +504,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   m.draining = true;
   const auto wait_for_connections = [&m](std::chrono::milliseconds d) {
     const auto until = std::chrono::steady_clock::now() + d;
-    while (m.connections.load() > 0 && std::chrono::steady_clock::now() < until)
+    while (m.open_connections() > 0 && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   };
   wait_for_connections(grace);

@@ -39,7 +39,6 @@ struct HttpRequest {
 
   // The first header `name` (ASCII case-insensitive); "" when absent.
   std::string header(std::string_view name) const;
-  bool has_header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -47,7 +46,6 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/-Length, Connection
   std::string content_type;
   std::string body;
-  bool close = false;  // close the connection after this answer
 
   void set_header(std::string name, std::string value);  // replaces a header of that name
   void set_content(std::string body_, std::string type) {
@@ -101,7 +99,6 @@ class HttpServer {
   // connections finish; then closes the listener and every connection (those still writing
   // get up to 1 s more), and joins the I/O and worker threads.
   void stop(std::chrono::milliseconds grace);
-  int64_t open_connections() const;
 
   struct Impl;  // public so that http_server.cpp's connections can name it
 

@@ -143,6 +143,13 @@ struct Server::Impl {
     return o;
   }
 
+  // Loads on the loader thread; the snapshot is freed there too once its last user lets go.
+  std::shared_ptr<const ModelSnapshot> load_snapshot(const std::string& dir, const std::string& routing) {
+    std::shared_ptr<const ModelSnapshot> s;
+    loader->run([&] { s = ModelSnapshot::load(snapshot_options(dir, routing)); });
+    return loader->retire_here(std::move(s));
+  }
+
   std::shared_ptr<const ModelSnapshot> reload(const ReloadRequest& rq);
   void handle(const HttpRequest& req, HttpResponse& res);
   void answer_http_error(const ApiError& error, const HttpRequest& req, HttpResponse& res);
@@ -171,9 +178,7 @@ void Server::load() {
       log::warn("cannot lower the model loader's priority", {{"error", std::strerror(errno)}});
   });
   const auto t0 = Clock::now();
-  std::shared_ptr<const ModelSnapshot> s;
-  m.loader->run([&] { s = ModelSnapshot::load(m.snapshot_options(m.model_dir, m.routing_file)); });
-  s = m.loader->retire_here(std::move(s));
+  auto s = m.load_snapshot(m.model_dir, m.routing_file);
   log::info("model loaded", {{"name", s->ref().name},
                              {"version", s->ref().version},
                              {"dir", s->dir()},
@@ -473,8 +478,7 @@ std::shared_ptr<const ModelSnapshot> Server::Impl::reload(const ReloadRequest& r
   const auto t0 = Clock::now();
   std::shared_ptr<const ModelSnapshot> s;
   try {
-    loader->run([&] { s = ModelSnapshot::load(snapshot_options(dir, routing)); });
-    s = loader->retire_here(std::move(s));
+    s = load_snapshot(dir, routing);
   } catch (const std::exception& e) {
     log::warn("reload failed; the previous model keeps serving", {{"model", dir}, {"routing", routing}, {"error", e.what()}});
     throw RequestError(Reason::reload_failed, std::string("reload failed, the previous model keeps serving: ") + e.what());

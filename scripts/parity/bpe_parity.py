@@ -76,16 +76,7 @@ def build(train_lines, tmp):
 
 
 def main():
-    shared = Path(os.environ.get("TRIAGE_SHARED_DIR", tp.ROOT.parent / "shared"))
-    if not (shared / "datasets").is_dir():
-        print(f"SKIP: shared data not found at {shared}")
-        return 77
-    try:
-        import tokenizers  # noqa: F401
-    except ImportError as e:
-        print(f"SKIP: tokenizers unavailable ({e})")
-        return 77
-    bin_dir = Path(os.environ.get("TRIAGE_TEST_BIN_DIR", tp.ROOT / "build" / "tests"))
+    shared, bin_dir = tp.oracle_inputs()
     data = tp.dataset_lines(shared)
     base = [t for t in data + tp.edge_lines() if t]
     sweep = [t for t in tp.sweep_lines() if t]

@@ -8,7 +8,6 @@ Env: TRIAGE_SHARED_DIR, TRIAGE_TEST_BIN_DIR (byte_level_dump). Exit 0 equal, 1 a
 77 absent.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,16 +17,8 @@ import tokenizer_parity as tp  # noqa: E402
 
 
 def main():
-    shared = Path(os.environ.get("TRIAGE_SHARED_DIR", tp.ROOT.parent / "shared"))
-    if not (shared / "datasets").is_dir():
-        print(f"SKIP: shared data not found at {shared}")
-        return 77
-    try:
-        from tokenizers import pre_tokenizers
-    except ImportError as e:
-        print(f"SKIP: tokenizers unavailable ({e})")
-        return 77
-    bin_dir = Path(os.environ.get("TRIAGE_TEST_BIN_DIR", tp.ROOT / "build" / "tests"))
+    shared, bin_dir = tp.oracle_inputs()
+    from tokenizers import pre_tokenizers
     texts = [t for t in tp.dataset_lines(shared) + tp.edge_lines() + tp.sweep_lines() if t]
     data = "".join(json.dumps(t) + "\n" for t in texts).encode()
     bad_total = 0

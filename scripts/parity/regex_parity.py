@@ -13,7 +13,6 @@ classes (before data/unicode/regex_classes.cpp) the GPT-2 pattern differed on 16
 the Whitespace one on 171 (code points assigned in Unicode 15 and 16).
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,16 +45,8 @@ def pieces_from_matches(n, matches):
 
 
 def main():
-    shared = Path(os.environ.get("TRIAGE_SHARED_DIR", tp.ROOT.parent / "shared"))
-    if not (shared / "datasets").is_dir():
-        print(f"SKIP: shared data not found at {shared}")
-        return 77
-    try:
-        from tokenizers import Regex, pre_tokenizers
-    except ImportError as e:
-        print(f"SKIP: tokenizers unavailable ({e})")
-        return 77
-    bin_dir = Path(os.environ.get("TRIAGE_TEST_BIN_DIR", tp.ROOT / "build" / "tests"))
+    shared, bin_dir = tp.oracle_inputs()
+    from tokenizers import Regex, pre_tokenizers
     texts = tp.dataset_lines(shared) + tp.edge_lines() + tp.sweep_lines()
     texts = [t for t in texts if t]  # `tokenizers` reports an empty text as one empty piece
     data = "".join(json.dumps(t) + "\n" for t in texts).encode()

@@ -82,6 +82,21 @@ def sweep_lines():
     return out
 
 
+def oracle_inputs():
+    """(shared dir, dump tools dir) for the parity scripts against the `tokenizers` package
+    (regex, bpe, byte_level); exits 77 (skipped) when ../shared or the package is missing."""
+    shared = Path(os.environ.get("TRIAGE_SHARED_DIR", ROOT.parent / "shared"))
+    if not (shared / "datasets").is_dir():
+        print(f"SKIP: shared data not found at {shared}")
+        sys.exit(77)
+    try:
+        import tokenizers  # noqa: F401
+    except ImportError as e:
+        print(f"SKIP: tokenizers unavailable ({e})")
+        sys.exit(77)
+    return shared, Path(os.environ.get("TRIAGE_TEST_BIN_DIR", ROOT / "build" / "tests"))
+
+
 def run_dump(bin_dir, args, texts):
     exe = bin_dir / "tokenizer_dump"
     data = "".join(json.dumps(t) + "\n" for t in texts)
