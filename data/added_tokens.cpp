@@ -5,19 +5,14 @@
 #include <algorithm>
 #include <numeric>
 
-#include "data/unicode/tables.h"
+#include "data/unicode/char_sets.h"
 
 namespace triage::data {
 namespace {
 
-inline bool is_space(char32_t c) { return unicode::flags(c) & unicode::kSplitSpace; }
-
-// Approximates the regex \w that HF uses for single_word tokens.
-inline bool is_word_char(char32_t c) {
-  if (c == U'_') return true;
-  return !(unicode::flags(c) &
-           (unicode::kSplitSpace | unicode::kPunct | unicode::kRemove | unicode::kCleanSpace));
-}
+// The Rust regex crate's \s and \w, which tokenizers uses for lstrip/rstrip and single_word.
+inline bool is_space(char32_t c) { return unicode::space_chars().contains(c); }
+inline bool is_word_char(char32_t c) { return unicode::word_chars().contains(c); }
 
 }  // namespace
 

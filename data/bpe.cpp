@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "data/json_stage.h"
 #include "data/utf8.h"
 
 namespace triage::data {
@@ -237,6 +238,8 @@ BpeModel BpeModel::from_json(const nlohmann::json& m, const std::string& where) 
     if (!v.is_boolean()) throw InputError(where + "." + key + ": expected true or false, found " + v.dump().substr(0, 60));
     return v.get<bool>();
   };
+  json_stage::check_keys(m, where, {"dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix",
+                                    "fuse_unk", "byte_fallback", "ignore_merges", "vocab", "merges"});
   if (m.contains("dropout") && !m["dropout"].is_null())
     throw InputError(where + ".dropout: " + m["dropout"].dump() +
                      " is a training-time option; inference needs null (set it to null in the file)");

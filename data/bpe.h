@@ -16,6 +16,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "data/subword_model.h"
 #include "data/vocab_map.h"
 
 namespace triage::data {
@@ -29,14 +30,7 @@ struct BpeOptions {
   bool ignore_merges = false;
 };
 
-// One token of a piece: its id and [begin, end) in the piece's characters (code points).
-struct PieceToken {
-  int32_t id;
-  uint32_t begin;
-  uint32_t end;
-};
-
-class BpeModel {
+class BpeModel final : public SubwordModel {
  public:
   // vocab[i] is the token with id i; merges in rank order. `where` names the source in
   // errors ("DIR/tokenizer.json: model"): a merge naming a token that is not in the
@@ -52,11 +46,12 @@ class BpeModel {
 
   // Tokenizes one pre-tokenized piece (valid UTF-8); appends its tokens to out. InputError
   // when a character has no token and there is neither byte fallback nor an unk token.
-  void tokenize(std::string_view piece, std::vector<PieceToken>& out) const;
+  void tokenize(std::string_view piece, std::vector<PieceToken>& out) const override;
 
-  int32_t token_to_id(std::string_view token) const { return ids_.find(token); }
-  const std::string& id_to_token(int32_t id) const { return vocab_[static_cast<size_t>(id)]; }
-  int32_t vocab_size() const { return static_cast<int32_t>(vocab_.size()); }
+  int32_t token_to_id(std::string_view token) const override { return ids_.find(token); }
+  const std::string& id_to_token(int32_t id) const override { return vocab_[static_cast<size_t>(id)]; }
+  int32_t vocab_size() const override { return static_cast<int32_t>(vocab_.size()); }
+  std::string unk_token() const override { return options_.unk_token.value_or(""); }
   const BpeOptions& options() const { return options_; }
 
  private:

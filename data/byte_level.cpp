@@ -34,54 +34,56 @@ const Regex& gpt2_pattern() {
 
 char32_t byte_level_char(uint8_t b) { return byte_table()[b]; }
 
-std::pair<uint32_t, uint32_t> AlignedText::original(size_t b, size_t e) const {
-  if (align.empty()) return {0, 0};
-  if (b >= e) {
-    const uint32_t at = b < align.size() ? align[b].first : align.back().second;
-    return {at, at};
-  }
-  return {align[b].first, align[e - 1].second};
-}
-
-void byte_level_pre_tokenize(const AlignedText& in, const ByteLevelOptions& options, std::vector<AlignedText>& out) {
-  // The text in UTF-8 (with the added space), and per byte the original range of its character:
-  // the regex splits bytes, and each byte becomes one character of a piece.
+void byte_level_pre_tokenize(PreTokenized& s, const ByteLevelOptions& options) {
+  // Per split: its text in UTF-8 (with the added space) and per byte the original range of
+  // its character; the regex splits bytes, and each byte becomes one character of a piece.
   thread_local std::string bytes;
-  thread_local std::vector<std::pair<uint32_t, uint32_t>> origin;
+  thread_local std::vector<CharRange32> origin;
   thread_local std::vector<std::pair<size_t, size_t>> matches;
-  bytes.clear();
-  origin.clear();
-  if (options.add_prefix_space && !in.chars.empty() && in.chars.front() != U' ') {
-    bytes += ' ';
-    origin.push_back(in.align.front());
-  }
-  for (size_t i = 0; i < in.chars.size(); ++i) {
-    const size_t before = bytes.size();
-    utf8::append(bytes, in.chars[i]);
-    origin.insert(origin.end(), bytes.size() - before, in.align[i]);
-  }
+  thread_local PreTokenized next;
+  next.clear();
   const auto& table = byte_table();
-  const auto emit = [&](size_t b, size_t e) {
-    AlignedText piece;
-    piece.chars.reserve(e - b);
-    for (size_t i = b; i < e; ++i) piece.chars.push_back(table[static_cast<unsigned char>(bytes[i])]);
-    piece.align.assign(origin.begin() + static_cast<std::ptrdiff_t>(b), origin.begin() + static_cast<std::ptrdiff_t>(e));
-    out.push_back(std::move(piece));
-  };
-  if (!options.use_regex) {
-    if (!bytes.empty()) emit(0, bytes.size());
-    return;
+  for (const Split& sp : s.splits) {
+    if (sp.added_id >= 0) {
+      const uint32_t at = static_cast<uint32_t>(next.text.size());
+      next.text.append(s.text, sp.begin, sp.end);
+      next.splits.push_back({at, static_cast<uint32_t>(next.text.size()), sp.added_id});
+      continue;
+    }
+    bytes.clear();
+    origin.clear();
+    if (options.add_prefix_space && s.text.chars[sp.begin] != U' ') {
+      bytes += ' ';
+      origin.push_back(s.text.align[sp.begin]);
+    }
+    for (size_t i = sp.begin; i < sp.end; ++i) {
+      const size_t before = bytes.size();
+      utf8::append(bytes, s.text.chars[i]);
+      origin.insert(origin.end(), bytes.size() - before, s.text.align[i]);
+    }
+    const auto emit = [&](size_t b, size_t e) {
+      const uint32_t at = static_cast<uint32_t>(next.text.size());
+      for (size_t i = b; i < e; ++i)
+        next.text.push(table[static_cast<unsigned char>(bytes[i])], origin[i]);
+      next.splits.push_back({at, static_cast<uint32_t>(next.text.size()), -1});
+    };
+    if (!options.use_regex) {
+      emit(0, bytes.size());
+      continue;
+    }
+    // the matches and the gaps between them ("isolated")
+    matches.clear();
+    gpt2_pattern().find_all(bytes, matches);
+    size_t prev = 0;
+    for (const auto& [b, e] : matches) {
+      if (prev != b) emit(prev, b);
+      if (e > b) emit(b, e);
+      prev = e;
+    }
+    if (prev != bytes.size()) emit(prev, bytes.size());
   }
-  // the matches and the gaps between them ("isolated")
-  matches.clear();
-  gpt2_pattern().find_all(bytes, matches);
-  size_t prev = 0;
-  for (const auto& [b, e] : matches) {
-    if (prev != b) emit(prev, b);
-    if (e > b) emit(b, e);
-    prev = e;
-  }
-  if (prev != bytes.size()) emit(prev, bytes.size());
+  std::swap(s.text, next.text);
+  std::swap(s.splits, next.splits);
 }
 
 }  // namespace triage::data

@@ -7,30 +7,21 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <utility>
-#include <vector>
+
+#include "data/pre_tokenized.h"
 
 namespace triage::data {
 
 // The character byte b becomes (GPT-2 encoder.py bytes_to_unicode).
 char32_t byte_level_char(uint8_t b);
 
-// A piece of text on its way through a tokenizer.json pipeline: its characters and, per
-// character, the [begin, end) range of original code points it stands for.
-struct AlignedText {
-  std::u32string chars;
-  std::vector<std::pair<uint32_t, uint32_t>> align;
-  // Original range of chars [b, e) (empty: where b falls).
-  std::pair<uint32_t, uint32_t> original(size_t b, size_t e) const;
-};
-
 struct ByteLevelOptions {
   bool add_prefix_space = true;
   bool use_regex = true;
 };
 
-// Appends the pieces of `in` (which must be valid Unicode) to out.
-void byte_level_pre_tokenize(const AlignedText& in, const ByteLevelOptions& options, std::vector<AlignedText>& out);
+// Replaces every split of s that has no token by its byte-level pieces (the characters
+// change: s.text is rebuilt).
+void byte_level_pre_tokenize(PreTokenized& s, const ByteLevelOptions& options);
 
 }  // namespace triage::data

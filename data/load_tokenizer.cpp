@@ -1,9 +1,11 @@
 // load_tokenizer(dir): picks the tokenizer a Hugging Face model directory defines, in the
-// order tokenizer.json (WordPiece), vocab.txt, SentencePiece model file.
+// order tokenizer.json (WordPiece: the WordPiece tokenizer; others: the tokenizer.json
+// pipeline), vocab.txt, SentencePiece model file.
 #include <algorithm>
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/json_tokenizer.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 #include "data/wordpiece.h"
@@ -58,9 +60,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
     const std::string type = j.is_object() && j.contains("model") && j["model"].is_object()
                                  ? j["model"].value("type", "")
                                  : "";
-    // A SentencePiece checkpoint also ships a converted tokenizer.json: use the model file.
-    if (type != "WordPiece" && !sp_model.empty()) return load_sentencepiece(dir, sp_model);
-    return WordPieceTokenizer::from_tokenizer_json(json_file);
+    if (type == "WordPiece") return WordPieceTokenizer::from_tokenizer_json(json_file);
+    // Unigram through tokenizer.json is not implemented yet: a SentencePiece checkpoint
+    // also ships its model file, which loads.
+    if (type == "Unigram" && !sp_model.empty()) return load_sentencepiece(dir, sp_model);
+    return JsonTokenizer::from_file(json_file);
   }
   if (fs::is_regular_file(dir / "vocab.txt")) return WordPieceTokenizer::from_vocab_txt(dir);
   if (!sp_model.empty()) return load_sentencepiece(dir, sp_model);

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/special_token_names.h"
 #include "data/utf8.h"
 #include "data/wordpiece.h"
 
@@ -14,37 +15,15 @@ using nlohmann::json;
 
 namespace {
 
-// A special token in HF configs is a string or an AddedToken object {"content": ...}.
-bool token_name(const json& j, const char* key, std::string& out) {
-  auto it = j.find(key);
-  if (it == j.end()) return false;
-  if (it->is_string()) {
-    out = it->get<std::string>();
-    return true;
-  }
-  if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) {
-    out = (*it)["content"].get<std::string>();
-    return true;
-  }
-  return false;
-}
-
-// Reads the names of the special tokens from special_tokens_map.json, then
-// tokenizer_config.json (which wins), where those files exist.
+// The special-token names (and model_max_length) the directory's config files state.
 void read_special_names(const fs::path& dir, WordPieceOptions& o, bool include_unk) {
-  for (const char* name : {"special_tokens_map.json", "tokenizer_config.json"}) {
-    const fs::path file = dir / name;
-    if (!fs::exists(file)) continue;
-    const json j = read_json_file(file);
-    if (!j.is_object()) throw InputError(file.string() + ": expected a JSON object");
-    if (include_unk) token_name(j, "unk_token", o.unk_token);
-    token_name(j, "cls_token", o.cls_token);
-    token_name(j, "sep_token", o.sep_token);
-    token_name(j, "pad_token", o.pad_token);
-    token_name(j, "mask_token", o.mask_token);
-    if (auto it = j.find("model_max_length"); it != j.end() && it->is_number_integer())
-      o.model_max_length = it->get<int64_t>();
-  }
+  const SpecialTokenNames n = read_special_token_names(dir);
+  if (include_unk && n.unk) o.unk_token = *n.unk;
+  if (n.cls) o.cls_token = *n.cls;
+  if (n.sep) o.sep_token = *n.sep;
+  if (n.pad) o.pad_token = *n.pad;
+  if (n.mask) o.mask_token = *n.mask;
+  if (n.model_max_length) o.model_max_length = *n.model_max_length;
 }
 
 template <typename T>

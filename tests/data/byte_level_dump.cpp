@@ -22,19 +22,18 @@ int main(int argc, char** argv) {
   }
   std::string line;
   std::vector<char32_t> cps;
-  std::vector<triage::data::AlignedText> pieces;
+  triage::data::PreTokenized pieces;
   while (std::getline(std::cin, line)) {
     triage::data::utf8::decode(nlohmann::json::parse(line).get<std::string>(), cps);
-    triage::data::AlignedText text;
-    text.chars.assign(cps.begin(), cps.end());
-    for (uint32_t i = 0; i < cps.size(); ++i) text.align.emplace_back(i, i + 1);
     pieces.clear();
-    triage::data::byte_level_pre_tokenize(text, o, pieces);
+    for (uint32_t i = 0; i < cps.size(); ++i) pieces.text.push(cps[i], {i, i + 1});
+    if (!cps.empty()) pieces.splits.push_back({0, static_cast<uint32_t>(cps.size()), -1});
+    triage::data::byte_level_pre_tokenize(pieces, o);
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& p : pieces) {
+    for (const auto& p : pieces.splits) {
       std::string s;
-      for (char32_t c : p.chars) triage::data::utf8::append(s, c);
-      const auto [b, e] = p.original(0, p.chars.size());
+      for (uint32_t i = p.begin; i < p.end; ++i) triage::data::utf8::append(s, pieces.text.chars[i]);
+      const auto [b, e] = pieces.text.original(p.begin, p.end);
       out.push_back({s, b, e});
     }
     std::cout << out.dump() << "\n";

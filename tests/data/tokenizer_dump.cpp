@@ -1,5 +1,6 @@
 // Parity helper: reads texts as JSON strings, one per line, from stdin and writes one JSON
-// object per line with the triage tokenizer's ids and code-point offsets (or an error).
+// object per line with the triage tokenizer's ids, code-point offsets, special-token mask
+// and, for tokenizer.json pipelines, word ids (or an error).
 //   tokenizer_dump DIR [--no-special]        load_tokenizer(DIR)
 //   tokenizer_dump --spm MODEL [--no-special]  a raw SentencePiece model (no fairseq ids)
 //   tokenizer_dump DIR --save OUT            also save() the tokenizer into OUT first
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "data/json_tokenizer.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 
@@ -45,8 +47,13 @@ int main(int argc, char** argv) {
     nlohmann::json out;
     try {
       const std::string text = nlohmann::json::parse(line).get<std::string>();
-      const Encoding e = tok->encode(text, special);
+      std::vector<int32_t> words;
+      const auto* json_tok = dynamic_cast<const JsonTokenizer*>(tok.get());
+      const Encoding e = json_tok ? json_tok->encode_with_words(text, special, words)
+                                  : tok->encode(text, special);
       out["ids"] = e.ids;
+      out["special"] = e.special;
+      if (json_tok) out["words"] = words;
       nlohmann::json offsets = nlohmann::json::array();
       for (const auto& [b, en] : e.offsets) offsets.push_back({b, en});
       out["offsets"] = offsets;

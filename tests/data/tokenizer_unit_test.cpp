@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "data/bert_normalizer.h"
 #include "data/bpe.h"
+#include "data/json_tokenizer.h"
 #include "data/regex.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/unicode/tables.h"
@@ -225,10 +226,9 @@ TEST(LoadTokenizer, Errors) {
   EXPECT_NE(dup.find("vocab.txt:5"), std::string::npos) << dup;
   EXPECT_NE(dup.find("line 3"), std::string::npos) << dup;
 
-  write(dir / "tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}}})");
-  const std::string bpe = error_of([&] { load_tokenizer(dir); });
-  EXPECT_NE(bpe.find("tokenizer.json"), std::string::npos) << bpe;
-  EXPECT_NE(bpe.find("BPE"), std::string::npos) << bpe;
+  write(dir / "tokenizer.json", R"({"model": {"type": "WordLevel", "vocab": {}}})");
+  const std::string model = error_of([&] { load_tokenizer(dir); });
+  EXPECT_NE(model.find("tokenizer.json: model: type 'WordLevel' is not supported"), std::string::npos) << model;
 
   write(dir / "tokenizer.json", R"({"model": )");
   const std::string bad_json = error_of([&] { load_tokenizer(dir); });
@@ -287,8 +287,6 @@ TEST(SentencePiece, NotAModelIsInputError) {
   fs::remove_all(dir);
 }
 
-}  // namespace
-}  // namespace triage::data
 
 // data::Regex: errors name where the pattern came from; escapes the class rewrite must keep.
 TEST(Regex, InvalidPatternNamesWhereAndWhy) {
@@ -351,3 +349,89 @@ TEST(Bpe, BadModelsNameTheKey) {
   EXPECT_NE(err(R"({"vocab": {"a": 0}, "merges": [], "dropout": 0.1})").find("t.json: model.dropout"), std::string::npos);
   EXPECT_NE(err(R"({"vocab": {"a": 0}, "merges": ["a"]})").find("t.json: model.merges[0]: expected"), std::string::npos);
 }
+
+// A byte-level BPE small enough to follow by hand: "hello world" is <s> hello Ġworld </s>.
+std::string tiny_roberta(const std::string& post_processor, const std::string& extra = "") {
+  return R"({"version": "1.0", "added_tokens": [
+      {"id": 0, "content": "<s>", "special": true, "lstrip": false, "rstrip": false, "single_word": false, "normalized": false},
+      {"id": 1, "content": "</s>", "special": true, "lstrip": false, "rstrip": false, "single_word": false, "normalized": false},
+      {"id": 2, "content": "<mask>", "special": true, "lstrip": true, "rstrip": false, "single_word": false, "normalized": false}],
+    "normalizer": null,
+    "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+    "post_processor": )" + post_processor + R"(, "decoder": null)" + extra + R"(,
+    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+      "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
+      "vocab": {"<s>": 0, "</s>": 1, "<mask>": 2, "h": 3, "e": 4, "l": 5, "o": 6, "\u0120": 7, "w": 8, "r": 9,
+                "d": 10, "he": 11, "ll": 12, "hell": 13, "hello": 14, "\u0120w": 15, "or": 16,
+                "\u0120wor": 17, "\u0120worl": 18, "\u0120world": 19},
+      "merges": ["h e", "l l", "he ll", "hell o", "\u0120 w", "o r", "\u0120w or", "\u0120wor l", "\u0120worl d"]}})";
+}
+
+const char* kRoberta = R"({"type": "RobertaProcessing", "sep": ["</s>", 1], "cls": ["<s>", 0],
+                            "trim_offsets": true, "add_prefix_space": false})";
+
+TEST(JsonTokenizer, RobertaTrimsOffsetsAndWraps) {
+  const auto t = triage::data::JsonTokenizer::from_string(tiny_roberta(kRoberta), "t.json", "/nonexistent");
+  std::vector<int32_t> words;
+  const Encoding e = t->encode_with_words("hello world", true, words);
+  EXPECT_EQ(e.ids, (std::vector<int32_t>{0, 14, 19, 1}));
+  EXPECT_EQ(e.offsets, (Offsets{{0, 0}, {0, 5}, {6, 11}, {0, 0}}));  // the space trimmed off
+  EXPECT_EQ(e.special, (std::vector<uint8_t>{1, 0, 0, 1}));
+  EXPECT_EQ(words, (std::vector<int32_t>{-1, 0, 1, -1}));
+  EXPECT_EQ(t->special().cls, 0);
+  EXPECT_EQ(t->special().sep, 1);
+  EXPECT_EQ(t->special().mask, 2);
+  // <mask> takes the space before it (lstrip), and trimming gives it back
+  const Encoding m = t->encode("hello <mask>", false);
+  EXPECT_EQ(m.ids, (std::vector<int32_t>{14, 2}));
+  EXPECT_EQ(m.offsets, (Offsets{{0, 5}, {6, 12}}));
+
+  const auto untrimmed = triage::data::JsonTokenizer::from_string(
+      tiny_roberta(R"({"type": "RobertaProcessing", "sep": ["</s>", 1], "cls": ["<s>", 0],
+                       "trim_offsets": false, "add_prefix_space": false})"), "t.json", "/nonexistent");
+  EXPECT_EQ(untrimmed->encode("hello world", false).offsets, (Offsets{{0, 5}, {5, 11}}));
+  EXPECT_EQ(untrimmed->encode("hello <mask>", false).offsets, (Offsets{{0, 5}, {5, 12}}));
+}
+
+TEST(JsonTokenizer, BadFilesNameTheFileAndJsonPath) {
+  const auto err = [](const std::string& text) {
+    return error_of([&] { triage::data::JsonTokenizer::from_string(text, "DIR/tokenizer.json", "/nonexistent"); });
+  };
+  const std::string truncated = tiny_roberta(kRoberta).substr(0, 300);
+  EXPECT_NE(err(truncated).find("DIR/tokenizer.json: not valid JSON"), std::string::npos) << err(truncated);
+
+  std::string text = tiny_roberta(kRoberta);
+  std::string pre = text;
+  pre.replace(pre.find(R"("type": "ByteLevel")"), 19, R"("type": "FancySplit")");
+  EXPECT_NE(err(pre).find("DIR/tokenizer.json: pre_tokenizer: type 'FancySplit' is not supported (supported: "
+                          "BertPreTokenizer, ByteLevel"), std::string::npos) << err(pre);
+  std::string option = text;
+  option.replace(option.find(R"("use_regex": true)"), 17, R"("use_regexp": true)");
+  EXPECT_NE(err(option).find("pre_tokenizer: option 'use_regexp' is not supported by ByteLevel (supported: "
+                             "add_prefix_space, trim_offsets, use_regex)"), std::string::npos) << err(option);
+
+  const std::string tmpl = tiny_roberta(R"({"type": "TemplateProcessing",
+      "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+      "pair": [], "special_tokens": {}})");
+  EXPECT_NE(err(tmpl).find("post_processor.single[0]: the template names special token '[CLS]', which "
+                           "DIR/tokenizer.json: post_processor.special_tokens does not define"),
+            std::string::npos) << err(tmpl);
+
+  std::string overlap = text;
+  overlap.replace(overlap.find(R"({"id": 2, "content": "<mask>")"), 29, R"({"id": 2, "content": "hello")");
+  EXPECT_NE(err(overlap).find("added_tokens[2]: 'hello' has id 2 but the model vocabulary gives it id 14"),
+            std::string::npos) << err(overlap);
+  std::string dup_id = text;
+  dup_id.replace(dup_id.find(R"("\u0120world": 19)"), 17, R"("\u0120world": 18)");
+  EXPECT_NE(err(dup_id).find("model.vocab: id 18 is given to both"), std::string::npos) << err(dup_id);
+
+  const std::string regex = tiny_roberta(kRoberta, R"(, "normalizer": {"type": "Replace", "pattern": {"Regex": "(a"}, "content": "b"})");
+  EXPECT_NE(err(regex).find("normalizer.pattern: invalid regular expression '(a'"), std::string::npos) << err(regex);
+  const std::string top = tiny_roberta(kRoberta, R"(, "normaliser": null)");
+  EXPECT_NE(err(top).find("unknown top-level key 'normaliser'"), std::string::npos) << err(top);
+  const std::string nfc = tiny_roberta(kRoberta, R"(, "normalizer": {"type": "Sequence", "normalizers": [{"type": "Lowercase"}, {"type": "NFKD"}]})");
+  EXPECT_NE(err(nfc).find("normalizer.normalizers[1]: type 'NFKD' is not supported"), std::string::npos) << err(nfc);
+}
+
+}  // namespace
+}  // namespace triage::data

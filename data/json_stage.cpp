@@ -1,0 +1,57 @@
+// tokenizer.json stage reading helpers (see json_stage.h).
+#include "data/json_stage.h"
+
+#include "core/error.h"
+
+namespace triage::data::json_stage {
+
+using nlohmann::json;
+
+std::string type_of(const json& j, const std::string& where) {
+  if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
+    throw InputError(where + ": expected an object with a string \"type\", found " +
+                     j.dump().substr(0, 120));
+  return j["type"].get<std::string>();
+}
+
+void check_keys(const json& j, const std::string& where, std::initializer_list<const char*> allowed) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() == "type") continue;
+    bool known = false;
+    for (const char* a : allowed) known = known || it.key() == a;
+    if (known) continue;
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    throw InputError(where + ": option '" + it.key() + "' is not supported by " +
+                     j.value("type", std::string("this stage")) +
+                     (list.empty() ? " (it takes no options)" : " (supported: " + list + ")"));
+  }
+}
+
+bool get_bool(const json& j, const char* key, bool fallback, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_boolean())
+    throw InputError(where + "." + key + ": expected true or false, found " + it->dump());
+  return it->get<bool>();
+}
+
+std::string get_string(const json& j, const char* key, const std::string& fallback, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_string())
+    throw InputError(where + "." + key + ": expected a string, found " + it->dump().substr(0, 80));
+  return it->get<std::string>();
+}
+
+const json& require(const json& j, const char* key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end()) throw InputError(where + ": missing '" + key + "'");
+  return *it;
+}
+
+void unsupported_type(const std::string& type, const std::string& where, const char* supported) {
+  throw InputError(where + ": type '" + type + "' is not supported (supported: " + supported + ")");
+}
+
+}  // namespace triage::data::json_stage

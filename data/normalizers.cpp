@@ -1,0 +1,211 @@
+// tokenizer.json normalizers (see normalizers.h), after tokenizers' normalizers/*.rs and the
+// NormalizedString operations they use (tokenizer/normalizer.rs).
+#include "data/normalizers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "data/bert_normalizer.h"
+#include "data/json_stage.h"
+#include "data/text_pattern.h"
+#include "data/unicode/char_sets.h"
+#include "data/unicode/tables.h"
+#include "data/utf8.h"
+
+namespace triage::data {
+namespace {
+
+using nlohmann::json;
+namespace js = json_stage;
+
+class BertNorm final : public Normalizer {
+ public:
+  explicit BertNorm(BertNormalizerOptions o) : o_(std::move(o)) {}
+  void normalize(AlignedText& t) const override {
+    thread_local std::vector<NormChar> out;
+    thread_local AlignedText next;
+    out.clear();
+    bert_normalize(o_, t.chars.data(), 0, t.size(), out);
+    next.clear();
+    for (const NormChar& c : out) next.push(c.cp, t.align[static_cast<size_t>(c.orig)]);
+    std::swap(t, next);
+  }
+
+ private:
+  BertNormalizerOptions o_;
+};
+
+class Lowercase final : public Normalizer {
+ public:
+  void normalize(AlignedText& t) const override {
+    thread_local AlignedText next;
+    next.clear();
+    for (size_t i = 0; i < t.size(); ++i) {
+      const char32_t c = t.chars[i];
+      char32_t lo[3];
+      const size_t n = (unicode::flags(c) & unicode::kLower) ? unicode::lowercase(c, lo) : 0;
+      if (n == 0) {
+        next.push(c, t.align[i]);
+      } else {
+        for (size_t k = 0; k < n; ++k) next.push(lo[k], t.align[i]);
+      }
+    }
+    std::swap(t, next);
+  }
+};
+
+class Strip final : public Normalizer {
+ public:
+  Strip(bool left, bool right) : left_(left), right_(right) {}
+  void normalize(AlignedText& t) const override {
+    const auto space = [](char32_t c) { return (unicode::flags(c) & unicode::kSplitSpace) != 0; };
+    size_t b = 0, e = t.size();
+    if (left_)
+      while (b < e && space(t.chars[b])) ++b;
+    if (right_)
+      while (e > b && space(t.chars[e - 1])) --e;
+    if (b == 0 && e == t.size()) return;
+    t.chars = t.chars.substr(b, e - b);
+    t.align.erase(t.align.begin() + static_cast<std::ptrdiff_t>(e), t.align.end());
+    t.align.erase(t.align.begin(), t.align.begin() + static_cast<std::ptrdiff_t>(b));
+  }
+
+ private:
+  bool left_, right_;
+};
+
+class StripAccents final : public Normalizer {
+ public:
+  void normalize(AlignedText& t) const override {
+    const auto& marks = unicode::mark_chars();
+    size_t k = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (marks.contains(t.chars[i])) continue;
+      t.chars[k] = t.chars[i];
+      t.align[k] = t.align[i];
+      ++k;
+    }
+    t.chars.resize(k);
+    t.align.resize(k);
+  }
+};
+
+// Every match becomes `content`; its characters take the range of the match's last
+// character (tokenizers' NormalizedString::replace inserts them after removing the match).
+class Replace final : public Normalizer {
+ public:
+  Replace(TextPattern pattern, std::u32string content)
+      : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  void normalize(AlignedText& t) const override {
+    thread_local std::vector<MatchRange> ranges;
+    thread_local AlignedText next;
+    pattern_.find(t.chars.data(), t.size(), ranges);
+    next.clear();
+    for (const MatchRange& r : ranges) {
+      if (!r.match) {
+        next.append(t, r.begin, r.end);
+        continue;
+      }
+      CharRange32 a{0, 0};
+      if (r.end > 0) a = t.align[r.end - 1];
+      else if (!t.empty()) a = {t.align[0].first, t.align[0].first};
+      for (char32_t c : content_) next.push(c, a);
+    }
+    std::swap(t, next);
+  }
+
+ private:
+  TextPattern pattern_;
+  std::u32string content_;
+};
+
+// All of `prepend` takes the range of the first character.
+class Prepend final : public Normalizer {
+ public:
+  explicit Prepend(std::u32string prepend) : prepend_(std::move(prepend)) {}
+  void normalize(AlignedText& t) const override {
+    if (t.empty() || prepend_.empty()) return;
+    const CharRange32 a = t.align[0];
+    t.chars.insert(0, prepend_);
+    t.align.insert(t.align.begin(), prepend_.size(), a);
+  }
+
+ private:
+  std::u32string prepend_;
+};
+
+class SequenceNorm final : public Normalizer {
+ public:
+  explicit SequenceNorm(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
+  void normalize(AlignedText& t) const override {
+    for (const auto& s : steps_) s->normalize(t);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Normalizer>> steps_;
+};
+
+std::u32string to_u32(const std::string& s, const std::string& where) {
+  if (!utf8::valid(s)) throw InputError(where + ": not valid UTF-8");
+  std::vector<char32_t> cps;
+  utf8::decode(s, cps);
+  return std::u32string(cps.begin(), cps.end());
+}
+
+}  // namespace
+
+std::unique_ptr<Normalizer> parse_normalizer(const json& j, const std::string& where) {
+  if (j.is_null()) return nullptr;
+  const std::string type = js::type_of(j, where);
+  if (type == "BertNormalizer") {
+    js::check_keys(j, where, {"clean_text", "handle_chinese_chars", "strip_accents", "lowercase"});
+    BertNormalizerOptions o;
+    o.clean_text = js::get_bool(j, "clean_text", true, where);
+    o.handle_chinese_chars = js::get_bool(j, "handle_chinese_chars", true, where);
+    o.lowercase = js::get_bool(j, "lowercase", true, where);
+    if (j.contains("strip_accents") && !j["strip_accents"].is_null())
+      o.strip_accents = js::get_bool(j, "strip_accents", false, where);
+    return std::make_unique<BertNorm>(o);
+  }
+  if (type == "Lowercase") {
+    js::check_keys(j, where, {});
+    return std::make_unique<Lowercase>();
+  }
+  if (type == "Strip") {
+    js::check_keys(j, where, {"strip_left", "strip_right"});
+    return std::make_unique<Strip>(js::get_bool(j, "strip_left", true, where),
+                                   js::get_bool(j, "strip_right", true, where));
+  }
+  if (type == "StripAccents") {
+    js::check_keys(j, where, {});
+    return std::make_unique<StripAccents>();
+  }
+  if (type == "Replace") {
+    js::check_keys(j, where, {"pattern", "content"});
+    TextPattern pattern(js::require(j, "pattern", where), where + ".pattern");
+    const std::string content = js::get_string(j, "content", "", where);
+    if (!j.contains("content")) throw InputError(where + ": missing 'content'");
+    return std::make_unique<Replace>(std::move(pattern), to_u32(content, where + ".content"));
+  }
+  if (type == "Prepend") {
+    js::check_keys(j, where, {"prepend"});
+    if (!j.contains("prepend")) throw InputError(where + ": missing 'prepend'");
+    return std::make_unique<Prepend>(to_u32(js::get_string(j, "prepend", "", where), where + ".prepend"));
+  }
+  if (type == "Sequence") {
+    js::check_keys(j, where, {"normalizers"});
+    const json& list = js::require(j, "normalizers", where);
+    if (!list.is_array()) throw InputError(where + ".normalizers: expected an array");
+    std::vector<std::unique_ptr<Normalizer>> steps;
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto n = parse_normalizer(list[i], where + ".normalizers[" + std::to_string(i) + "]");
+      if (n) steps.push_back(std::move(n));
+    }
+    return std::make_unique<SequenceNorm>(std::move(steps));
+  }
+  js::unsupported_type(type, where,
+                       "BertNormalizer, Lowercase, Strip, StripAccents, Replace, Prepend, Sequence; "
+                       "NFC, NFD, NFKC, NFKD and Precompiled are not implemented yet");
+}
+
+}  // namespace triage::data

@@ -1,0 +1,19 @@
+// The tokenizer.json model stage (see subword_model.h).
+#include "data/subword_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include "data/bpe.h"
+#include "data/json_stage.h"
+
+namespace triage::data {
+
+std::unique_ptr<SubwordModel> parse_model(const nlohmann::json& j, const std::string& where) {
+  const std::string type = json_stage::type_of(j, where);
+  if (type == "BPE") return std::make_unique<BpeModel>(BpeModel::from_json(j, where));
+  json_stage::unsupported_type(type, where,
+                               "BPE here; WordPiece with the BERT stages loads through the WordPiece "
+                               "tokenizer; Unigram and WordLevel are not implemented yet");
+}
+
+}  // namespace triage::data

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""The tokenizer.json pipeline (data::JsonTokenizer, loaded by load_tokenizer) against the
+`tokenizers` library: for every configuration below, every text's ids, offsets (code
+points), special-token mask and word ids from tokenizer_dump must equal
+`Tokenizer.from_file(...).encode_batch(texts)`.
+
+Models are trained here on the shared corpus (a byte-level BPE, a character BPE with a "##"
+prefix and [UNK], a Metaspace BPE with byte_fallback); each configuration is that model's
+tokenizer.json with its normalizer, pre-tokenizer, post-processor and added tokens written
+by hand, covering every stage and option data/ implements:
+  roberta_aps{0,1}_trim{0,1}  ByteLevel + RobertaProcessing, <mask> lstrip (RoBERTa)
+  gpt2                        ByteLevel(add_prefix_space false) + ByteLevel post-processor
+  modernbert                  ByteLevel + TemplateProcessing [CLS] $A [SEP], added [MASK]
+  bytelevel_seq               normalizers Strip+Lowercase, ByteLevel(use_regex false),
+                              Sequence[ByteLevel, TemplateProcessing]
+  bert_bpe                    BertNormalizer + BertPreTokenizer + BertProcessing
+  whitespace                  Replace (string, regex), StripAccents, Lowercase, Strip,
+                              Whitespace, TemplateProcessing with two-id specials
+  punct_digits                Prepend, WhitespaceSplit, Punctuation(merged_with_previous),
+                              Digits(individual)
+  split_<behavior>            Split with a regex, each of the five behaviors
+  split_invert / digits_contiguous   Split(String, invert), Digits + Punctuation(contiguous)
+  metaspace_{always,first,never}     Metaspace prepend schemes, split true/false
+Added tokens with every option (special, lstrip, rstrip, single_word, normalized true and
+false) are in most configurations, and texts with them inserted are part of the corpus.
+
+Corpus: every text line of ../shared/datasets, tests/data/tokenizer_edge_cases.txt, the
+same lines with added tokens inserted, and (for one configuration of each family of
+stages, SWEEP) the sweep over every code point.
+Arguments: configuration names to run (default: all).
+Env: TRIAGE_SHARED_DIR, TRIAGE_TEST_BIN_DIR (tokenizer_dump). Exit 0 equal, 1 a mismatch,
+77 absent.
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tokenizer_parity as tp  # noqa: E402
+
+
+def added(content, id_, special=False, lstrip=False, rstrip=False, single_word=False, normalized=None):
+    return {"id": id_, "content": content, "single_word": single_word, "lstrip": lstrip,
+            "rstrip": rstrip, "normalized": (not special) if normalized is None else normalized,
+            "special": special}
+
+
+def template(front, back, specials):
+    single = [{"SpecialToken": {"id": t, "type_id": 0}} for t in front] + \
+             [{"Sequence": {"id": "A", "type_id": 0}}] + \
+             [{"SpecialToken": {"id": t, "type_id": 0}} for t in back]
+    pair = single + [{"Sequence": {"id": "B", "type_id": 1}}] + \
+        [{"SpecialToken": {"id": t, "type_id": 1}} for t in back]
+    return {"type": "TemplateProcessing", "single": single, "pair": pair,
+            "special_tokens": {name: {"id": name, "ids": ids, "tokens": [name] * len(ids)}
+                               for name, ids in specials.items()}}
+
+
+def split(pattern, behavior, invert=False):
+    return {"type": "Split", "pattern": pattern, "behavior": behavior, "invert": invert}
+
+
+def train(lines):
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenizers.implementations import ByteLevelBPETokenizer
+    bl = ByteLevelBPETokenizer()
+    bl.train_from_iterator(lines, vocab_size=4000, min_frequency=2,
+                           special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    ch = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##"))
+    ch.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    ch.train_from_iterator(lines, trainers.BpeTrainer(
+        vocab_size=3000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+        continuing_subword_prefix="##", limit_alphabet=400))
+    ms = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    ms.pre_tokenizer = pre_tokenizers.Metaspace()
+    ms.train_from_iterator(lines, trainers.BpeTrainer(
+        vocab_size=3000, special_tokens=["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)],
+        limit_alphabet=200))
+    return (json.loads(bl._tokenizer.to_str()),
+            json.loads(ch.to_str()), json.loads(ms.to_str()))
+
+
+def configs(bl, ch, ms):
+    def base(model_json, **stages):
+        j = json.loads(json.dumps(model_json))
+        j.update({"normalizer": None, "pre_tokenizer": None, "post_processor": None, "decoder": None})
+        j.update(stages)
+        return j
+
+    out = {}
+    v = len(bl["model"]["vocab"])
+    ids = bl["model"]["vocab"]
+    bl_added = [added("<s>", ids["<s>"], special=True), added("<pad>", ids["<pad>"], special=True),
+                added("</s>", ids["</s>"], special=True), added("<unk>", ids["<unk>"], special=True),
+                added("<mask>", ids["<mask>"], special=True, lstrip=True)]
+    user = [added("[NUM]", v, rstrip=True), added("ORDER", v + 1, single_word=True),
+            added("e-mail", v + 2, lstrip=True, rstrip=True, normalized=False)]
+    roberta_post = lambda trim, aps: {"type": "RobertaProcessing", "sep": ["</s>", ids["</s>"]],
+                                      "cls": ["<s>", ids["<s>"]], "trim_offsets": trim, "add_prefix_space": aps}
+    byte_pre = lambda aps, regex=True: {"type": "ByteLevel", "add_prefix_space": aps, "trim_offsets": True,
+                                        "use_regex": regex}
+    for aps in (False, True):
+        for trim in (False, True):
+            out[f"roberta_aps{int(aps)}_trim{int(trim)}"] = base(
+                bl, added_tokens=bl_added + user, pre_tokenizer=byte_pre(aps), post_processor=roberta_post(trim, aps))
+    out["gpt2"] = base(bl, added_tokens=bl_added[:1] + user[:2], pre_tokenizer=byte_pre(False),
+                       post_processor={"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+                                       "use_regex": True})
+    mb_added = [added("[CLS]", v, special=True), added("[SEP]", v + 1, special=True),
+                added("[MASK]", v + 2, special=True, lstrip=True), added("[NUM]", v + 3, rstrip=True)]
+    out["modernbert"] = base(bl, added_tokens=mb_added, pre_tokenizer=byte_pre(False),
+                             post_processor=template(["[CLS]"], ["[SEP]"], {"[CLS]": [v], "[SEP]": [v + 1]}))
+    out["bytelevel_seq"] = base(
+        bl, added_tokens=bl_added + user,
+        normalizer={"type": "Sequence", "normalizers": [{"type": "Strip", "strip_left": True, "strip_right": False},
+                                                        {"type": "Lowercase"}]},
+        pre_tokenizer=byte_pre(True, regex=False),
+        post_processor={"type": "Sequence", "processors": [
+            {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": False},
+            template(["<s>"], ["</s>"], {"<s>": [ids["<s>"]], "</s>": [ids["</s>"]]})]})
+
+    cv = len(ch["model"]["vocab"])
+    cids = ch["model"]["vocab"]
+    ch_added = [added(t, cids[t], special=True) for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]")] + \
+        [added("[MASK]", cids["[MASK]"], special=True, lstrip=True)] + \
+        [added("[NUM]", cv, rstrip=True), added("ORDER", cv + 1, single_word=True),
+         added("e-mail", cv + 2, lstrip=True, rstrip=True, normalized=False)]
+    bert_post = {"type": "BertProcessing", "sep": ["[SEP]", cids["[SEP]"]], "cls": ["[CLS]", cids["[CLS]"]]}
+    out["bert_bpe"] = base(ch, added_tokens=ch_added,
+                           normalizer={"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                                       "strip_accents": None, "lowercase": True},
+                           pre_tokenizer={"type": "BertPreTokenizer"}, post_processor=bert_post)
+    out["whitespace"] = base(
+        ch, added_tokens=ch_added,
+        normalizer={"type": "Sequence", "normalizers": [
+            {"type": "Replace", "pattern": {"String": "``"}, "content": "\""},
+            {"type": "Replace", "pattern": {"Regex": r"\s+"}, "content": " "},
+            {"type": "Replace", "pattern": {"String": "ss"}, "content": "ß"},
+            {"type": "StripAccents"}, {"type": "Lowercase"}, {"type": "Strip", "strip_left": True, "strip_right": True}]},
+        pre_tokenizer={"type": "Whitespace"},
+        post_processor=template(["[CLS]"], ["[SEP]"], {"[CLS]": [cids["[CLS]"], cids["[PAD]"]], "[SEP]": [cids["[SEP]"]]}))
+    out["punct_digits"] = base(
+        ch, added_tokens=ch_added,
+        normalizer={"type": "Prepend", "prepend": "##"},
+        pre_tokenizer={"type": "Sequence", "pretokenizers": [
+            {"type": "WhitespaceSplit"}, {"type": "Punctuation", "behavior": "MergedWithPrevious"},
+            {"type": "Digits", "individual_digits": True}]},
+        post_processor=bert_post)
+    for behavior in ("Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"):
+        out[f"split_{behavior.lower()}"] = base(
+            ch, added_tokens=ch_added,
+            pre_tokenizer=split({"Regex": r"\s+|[-/]|\d"}, behavior), post_processor=bert_post)
+    out["split_invert"] = base(ch, added_tokens=ch_added,
+                               pre_tokenizer=split({"String": " "}, "Removed", invert=True))
+    out["digits_contiguous"] = base(
+        ch, added_tokens=ch_added,
+        pre_tokenizer={"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": False}, {"type": "Punctuation", "behavior": "Contiguous"},
+            {"type": "Punctuation", "behavior": "Removed"}]})
+
+    mids = ms["model"]["vocab"]
+    mv = len(mids)
+    ms_added = [added("<unk>", mids["<unk>"], special=True), added("<s>", mids["<s>"], special=True),
+                added("</s>", mids["</s>"], special=True), added("<mask>", mv, special=True, lstrip=True),
+                added("[NUM]", mv + 1, rstrip=True)]
+    ms_post = template(["<s>"], ["</s>"], {"<s>": [mids["<s>"]], "</s>": [mids["</s>"]]})
+    for scheme, do_split in (("always", True), ("first", True), ("never", False), ("first", False)):
+        out[f"metaspace_{scheme}_split{int(do_split)}"] = base(
+            ms, added_tokens=ms_added,
+            normalizer={"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
+            pre_tokenizer={"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": scheme,
+                           "split": do_split},
+            post_processor=ms_post)
+    return out
+
+
+# the configurations that also get the all-code-point sweep (one per family of stages; the
+# sweep is most of the run time, the others differ from these only in options the
+# dataset lines and edge cases exercise)
+SWEEP = {"roberta_aps1_trim1", "modernbert", "bert_bpe", "whitespace", "punct_digits", "split_isolated",
+         "metaspace_first_split1"}
+
+
+def with_added_tokens(lines, n=10000, seed=7):
+    """Lines with added-token contents inserted at random places (inside words, after
+    spaces, at the ends), so that every option of the matcher is exercised."""
+    rnd = random.Random(seed)
+    contents = ["<mask>", "[MASK]", "[NUM]", "ORDER", "order", "e-mail", "<s>", "[CLS]", " <mask> ", "  [NUM]  "]
+    out = []
+    for line in rnd.sample(lines, min(n, len(lines))):
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.randint(0, len(line))
+            line = line[:at] + rnd.choice(contents) + line[at:]
+        out.append(line)
+    return out
+
+
+def oracle(tok, texts):
+    rows = []
+    for i in range(0, len(texts), 4096):
+        for e in tok.encode_batch(texts[i:i + 4096]):
+            rows.append((e.ids, [tuple(o) for o in e.offsets], e.special_tokens_mask,
+                         [-1 if w is None else w for w in e.word_ids]))
+    return rows
+
+
+def main():
+    shared, bin_dir = tp.oracle_inputs()
+    from tokenizers import Tokenizer
+    data = tp.dataset_lines(shared)
+    base = data + tp.edge_lines() + with_added_tokens(data)
+    sweep = tp.sweep_lines()
+    t0 = time.time()
+    bl, ch, ms = train(data)
+    print(f"trained 3 models in {time.time() - t0:.0f} s; {len(base)} texts per configuration, "
+          f"+{len(sweep)} sweep lines for {', '.join(sorted(SWEEP))}")
+    bad_total = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        only = set(sys.argv[1:])  # configuration names to run (default: all)
+        for name, j in configs(bl, ch, ms).items():
+            if only and name not in only:
+                continue
+            texts = base + sweep if name in SWEEP else base
+            d = Path(tmp) / name
+            d.mkdir()
+            (d / "tokenizer.json").write_text(json.dumps(j, ensure_ascii=False), encoding="utf-8")
+            want = oracle(Tokenizer.from_file(str(d / "tokenizer.json")), texts)
+            got = tp.run_dump(bin_dir, [str(d)], texts)
+            bad = 0
+            for text, w, g in zip(texts, want, got):
+                gg = (g.get("ids"), [tuple(o) for o in g.get("offsets", [])], g.get("special"), g.get("words"))
+                if gg != w:
+                    bad += 1
+                    if bad <= 3:
+                        print(f"  MISMATCH {name}: {text[:80]!r}")
+                        if "error" in g:
+                            print(f"    triage error: {g['error']}")
+                        for label, a, b in zip(("ids", "offsets", "special", "words"), w, gg):
+                            if a != b:
+                                print(f"    {label}: tokenizers {str(a)[:240]}\n    {' ' * len(label)}  triage     {str(b)[:240]}")
+            print(f"{name}: {len(texts)} encodings, {bad} mismatches")
+            bad_total += bad
+            total += len(texts)
+    print(f"{total} encodings compared, {bad_total} mismatches")
+    return 1 if bad_total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
