@@ -208,7 +208,7 @@ void JsonTokenizer::add_segment(Scratch& s, size_t begin, size_t end) const {
   add(pos, seg.size(), -1);
 }
 
-void JsonTokenizer::run(std::string_view text, bool add_special_tokens, Scratch& s) const {
+void JsonTokenizer::tokenize_into(std::string_view text, int32_t word, Scratch& s) const {
   utf8::decode(text, s.cps);
   s.pre.clear();
   s.matches.clear();
@@ -226,20 +226,19 @@ void JsonTokenizer::run(std::string_view text, bool add_special_tokens, Scratch&
   if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(s.pre);
 
   TokenSeq& seq = s.seq;
-  seq.clear();
   const AlignedText& t = s.pre.text;
-  const auto push = [&](int32_t id, CharRange32 offsets, int32_t word, std::pair<uint16_t, uint16_t> spaces) {
+  const auto push = [&](int32_t id, CharRange32 offsets, int32_t w, std::pair<uint16_t, uint16_t> spaces) {
     seq.ids.push_back(id);
     seq.offsets.emplace_back(static_cast<int32_t>(offsets.first), static_cast<int32_t>(offsets.second));
     seq.special.push_back(0);
-    seq.word_ids.push_back(word);
+    seq.word_ids.push_back(w);
     seq.spaces.push_back(spaces);
   };
   for (size_t k = 0; k < s.pre.splits.size(); ++k) {
     const Split& sp = s.pre.splits[k];
-    const auto word = static_cast<int32_t>(k);
+    const int32_t w = word >= 0 ? word : static_cast<int32_t>(k);
     if (sp.added_id >= 0) {
-      push(sp.added_id, t.original(sp.begin, sp.end), word,
+      push(sp.added_id, t.original(sp.begin, sp.end), w,
            token_spaces(std::u32string_view(t.chars).substr(sp.begin, sp.end - sp.begin)));
       continue;
     }
@@ -248,22 +247,41 @@ void JsonTokenizer::run(std::string_view text, bool add_special_tokens, Scratch&
     s.pieces.clear();
     model_->tokenize(s.piece_utf8, s.pieces);
     for (const PieceToken& p : s.pieces)
-      push(p.id, t.original(sp.begin + p.begin, sp.begin + p.end), word,
+      push(p.id, t.original(sp.begin + p.begin, sp.begin + p.end), w,
            token_spaces_[static_cast<size_t>(p.id)]);
   }
-  if (post_processor_) post_processor_->process(seq, add_special_tokens);
 }
 
-Encoding JsonTokenizer::encode_with_words(std::string_view text, bool add_special_tokens,
-                                          std::vector<int32_t>& word_ids) const {
-  thread_local Scratch s;
-  run(text, add_special_tokens, s);
+Encoding JsonTokenizer::finish(Scratch& s, bool add_special_tokens, std::vector<int32_t>& word_ids) const {
+  if (post_processor_) post_processor_->process(s.seq, add_special_tokens);
   Encoding out;
   out.ids = s.seq.ids;
   out.offsets = s.seq.offsets;
   out.special = s.seq.special;
   word_ids = s.seq.word_ids;
   return out;
+}
+
+Encoding JsonTokenizer::encode_with_words(std::string_view text, bool add_special_tokens,
+                                          std::vector<int32_t>& word_ids) const {
+  thread_local Scratch s;
+  s.seq.clear();
+  tokenize_into(text, -1, s);
+  return finish(s, add_special_tokens, word_ids);
+}
+
+Encoding JsonTokenizer::encode_words(const std::vector<std::string>& words, bool add_special_tokens,
+                                     std::vector<int32_t>& word_ids) const {
+  if (pre_tokenizer_ && pre_tokenizer_->byte_level_prefix_space() == false)
+    throw InputError(
+        "this tokenizer's ByteLevel pre-tokenizer has add_prefix_space false, and pre-split words "
+        "need it true (each word would be encoded as if it started the text; transformers refuses "
+        "is_split_into_words for RoBERTa-style tokenizers for the same reason): set "
+        "\"add_prefix_space\": true in pre_tokenizer and post_processor of tokenizer.json");
+  thread_local Scratch s;
+  s.seq.clear();
+  for (size_t i = 0; i < words.size(); ++i) tokenize_into(words[i], static_cast<int32_t>(i), s);
+  return finish(s, add_special_tokens, word_ids);
 }
 
 Encoding JsonTokenizer::encode(std::string_view text, bool add_special_tokens) const {
@@ -279,9 +297,12 @@ void JsonTokenizer::save(const fs::path& dir) const {
     write_file_atomic(dir / "tokenizer_config.json", config_json_);
     return;
   }
+  // Only added tokens are named: transformers adds every named special token to the
+  // tokenizer, which would change how a plain vocabulary entry such as "<mask>" is split.
   json config = {{"tokenizer_class", "PreTrainedTokenizerFast"}};
   const auto name = [&](const char* key, int32_t id) {
-    if (id >= 0) config[key] = vocab_[static_cast<size_t>(id)];
+    for (const AddedToken& a : added_)
+      if (id >= 0 && a.id == id) config[key] = a.content;
   };
   name("cls_token", special_.cls);
   name("sep_token", special_.sep);

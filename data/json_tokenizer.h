@@ -35,19 +35,29 @@ class JsonTokenizer final : public Tokenizer {
   // tokens), as tokenizers' Encoding.word_ids.
   Encoding encode_with_words(std::string_view utf8, bool add_special_tokens,
                              std::vector<int32_t>& word_ids) const;
+  // Pre-split words, as tokenizer(words, is_split_into_words=True): each word runs through
+  // the pipeline on its own (offsets are code points of that word), word_ids[i] is the
+  // index of the word, and the post-processor sees the whole sequence. InputError for a
+  // byte-level tokenizer without add_prefix_space (transformers' RoBERTa rule).
+  Encoding encode_words(const std::vector<std::string>& words, bool add_special_tokens,
+                        std::vector<int32_t>& word_ids) const;
   int32_t vocab_size() const override { return static_cast<int32_t>(vocab_.size()); }
   int32_t token_to_id(std::string_view token) const override;
   std::string id_to_token(int32_t id) const override;
   const SpecialTokens& special() const override { return special_; }
   std::string kind() const override { return "tokenizer.json"; }
   // Writes the tokenizer.json as read, and tokenizer_config.json / special_tokens_map.json
-  // as they were beside it (a tokenizer_config.json naming the special tokens when none was).
+  // as they were beside it (when there was no tokenizer_config.json: one naming the special
+  // tokens that are added tokens of the file).
   void save(const std::filesystem::path& dir) const override;
 
  private:
   JsonTokenizer() = default;
   struct Scratch;
-  void run(std::string_view utf8, bool add_special_tokens, Scratch& s) const;
+  // Appends the tokens of `text` to s.seq; word >= 0: every token's word id, else the
+  // index of its pre-token.
+  void tokenize_into(std::string_view text, int32_t word, Scratch& s) const;
+  Encoding finish(Scratch& s, bool add_special_tokens, std::vector<int32_t>& word_ids) const;
   void add_segment(Scratch& s, size_t begin, size_t end) const;
 
   std::string json_text_;  // the file as read, written back by save()

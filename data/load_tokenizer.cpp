@@ -1,11 +1,12 @@
 // load_tokenizer(dir): picks the tokenizer a Hugging Face model directory defines, in the
 // order tokenizer.json (WordPiece: the WordPiece tokenizer; others: the tokenizer.json
-// pipeline), vocab.txt, SentencePiece model file.
+// pipeline), vocab.txt, vocab.json + merges.txt (RoBERTa), SentencePiece model file.
 #include <algorithm>
 
 #include "core/error.h"
 #include "core/file_io.h"
 #include "data/json_tokenizer.h"
+#include "data/roberta_files.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 #include "data/wordpiece.h"
@@ -67,10 +68,12 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
     return JsonTokenizer::from_file(json_file);
   }
   if (fs::is_regular_file(dir / "vocab.txt")) return WordPieceTokenizer::from_vocab_txt(dir);
+  if (fs::is_regular_file(dir / "vocab.json") && fs::is_regular_file(dir / "merges.txt"))
+    return JsonTokenizer::from_string(roberta_tokenizer_json(dir), (dir / "vocab.json + merges.txt").string(), dir);
   if (!sp_model.empty()) return load_sentencepiece(dir, sp_model);
   throw InputError("no tokenizer in '" + dir.string() +
-                   "': looked for tokenizer.json, vocab.txt, sentencepiece.bpe.model, "
-                   "spiece.model and *.model");
+                   "': looked for tokenizer.json, vocab.txt, vocab.json + merges.txt, "
+                   "sentencepiece.bpe.model, spiece.model and *.model");
 }
 
 }  // namespace triage::data

@@ -41,21 +41,22 @@ class Tokenizer {
   virtual int32_t token_to_id(std::string_view token) const = 0;  // -1 if absent
   virtual std::string id_to_token(int32_t id) const = 0;
   virtual const SpecialTokens& special() const = 0;
-  virtual std::string kind() const = 0;  // "wordpiece" or "sentencepiece"
+  virtual std::string kind() const = 0;  // "wordpiece", "sentencepiece" or "tokenizer.json"
   // Writes the files that define this tokenizer into dir (for checkpoints), so that
   // load_tokenizer(dir) and Hugging Face's AutoTokenizer load the same tokenizer.
   virtual void save(const std::filesystem::path& dir) const = 0;
 };
 
-// Loads the tokenizer of a Hugging Face model directory: tokenizer.json with a WordPiece
-// model, or vocab.txt (+ tokenizer_config.json), or a SentencePiece model file
-// (sentencepiece.bpe.model, spiece.model, *.model). Throws InputError naming the
-// directory and the files it looked for when none is usable.
+// Loads the tokenizer of a Hugging Face model directory, the first of: tokenizer.json (a
+// WordPiece model: WordPieceTokenizer; BPE and others: the tokenizer.json pipeline,
+// json_tokenizer.h), vocab.txt (+ tokenizer_config.json), vocab.json + merges.txt
+// (RoBERTa), a SentencePiece model file (sentencepiece.bpe.model, spiece.model, *.model).
+// Throws InputError naming the directory and the files it looked for when none is usable.
 // SentencePiece ids: a model named sentencepiece.bpe.model, or a tokenizer_config.json whose
 // tokenizer_class starts with XLMRoberta, gets HF XLMRobertaTokenizer's fairseq layout
 // (<s>=0 <pad>=1 </s>=2 <unk>=3, other pieces at their sentencepiece id + 1, <mask> last);
-// any other model keeps the raw sentencepiece ids. A tokenizer.json whose model is not
-// WordPiece is ignored when a SentencePiece model file sits beside it.
+// any other model keeps the raw sentencepiece ids. A tokenizer.json with a Unigram model
+// (not implemented in the pipeline yet) gives way to a SentencePiece model file beside it.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& dir);
 
 }  // namespace triage::data

@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz/, writes or copies a
 # fresh seed corpus and fuzzes one target for RUNS executions on one job.
 #   scripts/fuzz.sh [RUNS] [TARGET]   RUNS defaults to 1000000; TARGET: safetensors (default),
-#                                     request (triage-serve's request parser) or all (one after
-#                                     the other)
+#                                     request (triage-serve's request parser), tokenizer_json
+#                                     (the tokenizer.json loader), tokenizer_encode (its encoder)
+#                                     or all (one after the other)
 # FUZZ_BUILD_DIR, FUZZ_CORPUS (a directory kept between runs; default: a fresh temporary
 # one) and FUZZ_ARGS (extra libFuzzer flags) override the defaults. Crashes are written to
 # <build>/crashes/. Exits non-zero if the fuzzer finds a crash.
@@ -15,9 +16,12 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 case "$target" in
   all)
     "$0" "$runs" safetensors
-    exec "$0" "$runs" request ;;
-  safetensors | request) ;;
-  *) echo "fuzz.sh: unknown target '$target' (safetensors, request or all)" >&2; exit 2 ;;
+    "$0" "$runs" request
+    "$0" "$runs" tokenizer_json
+    exec "$0" "$runs" tokenizer_encode ;;
+  safetensors | request | tokenizer_json | tokenizer_encode) ;;
+  *) echo "fuzz.sh: unknown target '$target' (safetensors, request, tokenizer_json, tokenizer_encode or all)" >&2
+     exit 2 ;;
 esac
 gen=()
 command -v ninja >/dev/null && gen=(-G Ninja)
@@ -38,12 +42,18 @@ if [ "$target" = safetensors ]; then
   "$seeder" "$corpus"
   dict="$root/tests/fuzz/safetensors.dict"
   log="$build/fuzz.log"
-else
+elif [ "$target" = request ]; then
   cmake --build "$build" --target request_fuzz
   fuzzer=$(find "$build" -type f -name request_fuzz -perm -u+x | head -n1)
   cp "$root"/tests/fuzz/request_seeds/* "$corpus"/
   dict="$root/tests/fuzz/request.dict"
   log="$build/request_fuzz.log"
+else
+  cmake --build "$build" --target "${target}_fuzz"
+  fuzzer=$(find "$build" -type f -name "${target}_fuzz" -perm -u+x | head -n1)
+  [ "$target" = tokenizer_json ] && cp "$root"/tests/fuzz/tokenizer_json_seeds/* "$corpus"/
+  dict=/dev/null
+  log="$build/${target}_fuzz.log"
 fi
 echo "fuzz: $target, $(ls "$corpus" | wc -l) corpus files in $corpus, $runs runs"
 
@@ -51,9 +61,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 start=$(date +%s)
 set +e
+max_len=4096
+[ "$target" = tokenizer_json ] && max_len=8192
+dict_arg=()
+[ "$dict" != /dev/null ] && dict_arg=(-dict="$dict")
 # shellcheck disable=SC2086
-"$fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 \
-  -dict="$dict" -artifact_prefix="$build/crashes/" \
+"$fuzzer" -runs="$runs" -max_len="$max_len" -print_final_stats=1 \
+  "${dict_arg[@]}" -artifact_prefix="$build/crashes/" \
   ${FUZZ_ARGS:-} "$corpus" 2>&1 | tee "$log" | grep -vE '^(#[0-9]+\s+(NEW|REDUCE|pulse)|"|\s+NEW_FUNC)'
 rc=${PIPESTATUS[0]}
 set -e

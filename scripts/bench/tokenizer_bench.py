@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Tokenizer throughput, one thread: triage WordPiece (C++) vs Hugging Face tokenizers (Rust).
+"""Tokenizer throughput, one thread: triage (C++) vs Hugging Face tokenizers (Rust).
 
 Corpus: every text line of ../shared/datasets (bitext_cs + snips seq.in, bitext_cs jsonl
-texts; all splits). Tokenizer: ../shared/fixtures/wordpiece-uncased. Both sides encode each
+texts; all splits). Tokenizers: ../shared/fixtures/wordpiece-uncased (triage's WordPiece),
+and a RoBERTa-style byte-level BPE trained here on the corpus (50,265 tokens at most, as
+roberta-base; saved by transformers' RobertaTokenizerFast, run by triage's tokenizer.json
+pipeline). Both sides encode each
 line with special tokens, no truncation or padding, for at least --seconds, and report
 lines/s. HF runs in a child process with RAYON_NUM_THREADS=1 and TOKENIZERS_PARALLELISM=false,
 once as a loop of Tokenizer.encode(line) and once as encode_batch(all lines).
@@ -63,6 +66,20 @@ def corpus_lines(shared):
     return lines
 
 
+def roberta_dir(lines, tmp):
+    """A RoBERTa-style tokenizer trained on the corpus, saved the way transformers saves it."""
+    from tokenizers.implementations import ByteLevelBPETokenizer
+    from transformers import RobertaTokenizerFast
+    bl = ByteLevelBPETokenizer()
+    bl.train_from_iterator(lines, vocab_size=50265, min_frequency=2,
+                           special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    (tmp / "bpe").mkdir()
+    bl.save_model(str(tmp / "bpe"))
+    out = tmp / "roberta"
+    RobertaTokenizerFast.from_pretrained(str(tmp / "bpe")).save_pretrained(str(out))
+    return out
+
+
 def cpu_model():
     try:
         for line in open("/proc/cpuinfo"):
@@ -85,33 +102,30 @@ def main():
     if not bench.exists():
         print(f"error: {bench} not built (cmake --build build-tok --target tokenizer_bench)")
         return 1
-    fixture = shared / "fixtures" / "wordpiece-uncased"
     lines = corpus_lines(shared)
-    results = []
+    import tokenizers
+    print(f"corpus: {len(lines)} lines from {shared / 'datasets'}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; one thread; tokenizers {tokenizers.__version__}")
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.txt"
         corpus.write_text("".join(l + "\n" for l in lines), encoding="utf-8")
-        out = subprocess.run([str(bench), str(fixture), str(corpus), "--seconds", str(args.seconds)],
-                             check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(out))
-        env = dict(os.environ, RAYON_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
-        for mode in ("encode", "encode_batch"):
-            out = subprocess.run([sys.executable, "-c", HF_CHILD, str(fixture / "tokenizer.json"),
-                                  str(corpus), str(args.seconds), mode],
-                                 check=True, capture_output=True, text=True, env=env).stdout
-            results.append(json.loads(out))
-
-    import tokenizers
-    print(f"corpus: {len(lines)} lines from {shared / 'datasets'}; tokenizer: {fixture.name}")
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; one thread; "
-          f"tokenizers {tokenizers.__version__}")
-    base = results[1]["lines_per_s"]
-    print()
-    print("| implementation | lines/s | tokens/s | vs HF encode |")
-    print("|---|---:|---:|---:|")
-    for r in results:
-        print(f"| {r['impl']} | {r['lines_per_s']:,.0f} | {r['tokens_per_s']:,.0f} | "
-              f"{r['lines_per_s'] / base:.1f}x |")
+        for name, tok_dir in (("wordpiece-uncased", shared / "fixtures" / "wordpiece-uncased"),
+                              ("byte-level BPE, RoBERTa style", roberta_dir(lines, Path(tmp)))):
+            results = [json.loads(subprocess.run([str(bench), str(tok_dir), str(corpus), "--seconds", str(args.seconds)],
+                                                 check=True, capture_output=True, text=True).stdout)]
+            env = dict(os.environ, RAYON_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
+            for mode in ("encode", "encode_batch"):
+                out = subprocess.run([sys.executable, "-c", HF_CHILD, str(tok_dir / "tokenizer.json"),
+                                      str(corpus), str(args.seconds), mode],
+                                     check=True, capture_output=True, text=True, env=env).stdout
+                results.append(json.loads(out))
+            base = results[1]["lines_per_s"]
+            print(f"\n{name}:\n")
+            print("| implementation | lines/s | tokens/s | vs HF encode |")
+            print("|---|---:|---:|---:|")
+            for r in results:
+                print(f"| {r['impl']} | {r['lines_per_s']:,.0f} | {r['tokens_per_s']:,.0f} | "
+                      f"{r['lines_per_s'] / base:.1f}x |")
     return 0
 
 

@@ -24,10 +24,16 @@ by hand, covering every stage and option data/ implements:
 Added tokens with every option (special, lstrip, rstrip, single_word, normalized true and
 false) are in most configurations, and texts with them inserted are part of the corpus.
 
+Then the RoBERTa files without tokenizer.json (vocab.json + merges.txt +
+tokenizer_config.json, add_prefix_space false and true) against transformers' AutoTokenizer
+on the same directory, and what triage's save() writes (from those and from tokenizer.json
+configurations) read back by AutoTokenizer.
+
 Corpus: every text line of ../shared/datasets, tests/data/tokenizer_edge_cases.txt, the
 same lines with added tokens inserted, and (for one configuration of each family of
 stages, SWEEP) the sweep over every code point.
-Arguments: configuration names to run (default: all).
+Arguments: configuration names to run (default: all; "saved" adds the legacy-files and
+save() checks, which need modernbert and roberta_aps1_trim1).
 Env: TRIAGE_SHARED_DIR, TRIAGE_TEST_BIN_DIR (tokenizer_dump). Exit 0 equal, 1 a mismatch,
 77 absent.
 """
@@ -200,13 +206,79 @@ def with_added_tokens(lines, n=10000, seed=7):
     return out
 
 
-def oracle(tok, texts):
+def oracle(tok, texts, words=False):
     rows = []
     for i in range(0, len(texts), 4096):
-        for e in tok.encode_batch(texts[i:i + 4096]):
+        for e in tok.encode_batch(texts[i:i + 4096], is_pretokenized=words):
             rows.append((e.ids, [tuple(o) for o in e.offsets], e.special_tokens_mask,
                          [-1 if w is None else w for w in e.word_ids]))
     return rows
+
+
+def hf_rows(tok, texts):
+    """ids, offsets, special-token mask and word ids as a transformers tokenizer gives them."""
+    rows = []
+    for i in range(0, len(texts), 4096):
+        enc = tok(texts[i:i + 4096], return_offsets_mapping=True, return_special_tokens_mask=True)
+        for k in range(len(enc["input_ids"])):
+            rows.append((enc["input_ids"][k], [tuple(o) for o in enc["offset_mapping"][k]],
+                         enc["special_tokens_mask"][k], [-1 if w is None else w for w in enc.word_ids(k)]))
+    return rows
+
+
+def legacy_and_saved(bl, configs_by_name, texts, bin_dir, tmp):
+    """vocab.json + merges.txt (RoBERTa files without tokenizer.json) against transformers'
+    AutoTokenizer on the same directory; then the directories triage's save() writes (from
+    those files and from a tokenizer.json), loaded back by AutoTokenizer."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging
+    logging.set_verbosity_error()
+    bad = total = 0
+    for aps in (False, True):
+        name = f"legacy_roberta_aps{int(aps)}"
+        d = Path(tmp) / name
+        d.mkdir()
+        (d / "vocab.json").write_text(json.dumps(bl["model"]["vocab"], ensure_ascii=False), encoding="utf-8")
+        merges = [m if isinstance(m, str) else " ".join(m) for m in bl["model"]["merges"]]
+        (d / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n", encoding="utf-8")
+        (d / "tokenizer_config.json").write_text(json.dumps(
+            {"tokenizer_class": "RobertaTokenizer", "add_prefix_space": aps}))
+        hf = AutoTokenizer.from_pretrained(str(d))
+        want = hf_rows(hf, texts)
+        saved = Path(tmp) / (name + "_saved")
+        got = tp.run_dump(bin_dir, [str(d), "--save", str(saved)], texts)
+        bad += compare(name, texts, want, got)
+        bad += compare(name + " saved by triage, read by AutoTokenizer", texts, want,
+                       [{"ids": r[0], "offsets": r[1], "special": r[2], "words": r[3]}
+                        for r in hf_rows(AutoTokenizer.from_pretrained(str(saved)), texts)])
+        total += 2 * len(texts)
+    for name in ("modernbert", "roberta_aps1_trim1"):
+        d, saved = Path(tmp) / name, Path(tmp) / (name + "_saved")
+        from tokenizers import Tokenizer
+        want = oracle(Tokenizer.from_file(str(d / "tokenizer.json")), texts)
+        tp.run_dump(bin_dir, [str(d), "--save", str(saved)], [])
+        bad += compare(name + " saved by triage, read by AutoTokenizer", texts, want,
+                       [{"ids": r[0], "offsets": r[1], "special": r[2], "words": r[3]}
+                        for r in hf_rows(AutoTokenizer.from_pretrained(str(saved)), texts)])
+        total += len(texts)
+    return bad, total
+
+
+def compare(name, texts, want, got):
+    bad = 0
+    for text, w, g in zip(texts, want, got):
+        gg = (g.get("ids"), [tuple(o) for o in g.get("offsets", [])], g.get("special"), g.get("words"))
+        if gg != w:
+            bad += 1
+            if bad <= 3:
+                print(f"  MISMATCH {name}: {str(text)[:80]!r}")
+                if "error" in g:
+                    print(f"    triage error: {g['error']}")
+                for label, a, b in zip(("ids", "offsets", "special", "words"), w, gg):
+                    if a != b:
+                        print(f"    {label}: tokenizers {str(a)[:240]}\n    {' ' * len(label)}  triage     {str(b)[:240]}")
+    print(f"{name}: {len(texts)} encodings, {bad} mismatches")
+    return bad
 
 
 def main():
@@ -229,23 +301,26 @@ def main():
             d = Path(tmp) / name
             d.mkdir()
             (d / "tokenizer.json").write_text(json.dumps(j, ensure_ascii=False), encoding="utf-8")
-            want = oracle(Tokenizer.from_file(str(d / "tokenizer.json")), texts)
-            got = tp.run_dump(bin_dir, [str(d)], texts)
-            bad = 0
-            for text, w, g in zip(texts, want, got):
-                gg = (g.get("ids"), [tuple(o) for o in g.get("offsets", [])], g.get("special"), g.get("words"))
-                if gg != w:
-                    bad += 1
-                    if bad <= 3:
-                        print(f"  MISMATCH {name}: {text[:80]!r}")
-                        if "error" in g:
-                            print(f"    triage error: {g['error']}")
-                        for label, a, b in zip(("ids", "offsets", "special", "words"), w, gg):
-                            if a != b:
-                                print(f"    {label}: tokenizers {str(a)[:240]}\n    {' ' * len(label)}  triage     {str(b)[:240]}")
-            print(f"{name}: {len(texts)} encodings, {bad} mismatches")
-            bad_total += bad
+            tok = Tokenizer.from_file(str(d / "tokenizer.json"))
+            bad = compare(name, texts, oracle(tok, texts), tp.run_dump(bin_dir, [str(d)], texts))
             total += len(texts)
+            # pre-split words (is_split_into_words): every configuration whose ByteLevel
+            # pre-tokenizer adds the prefix space; the others must refuse them
+            words = [t.split() for t in base]
+            if (j["pre_tokenizer"] or {}).get("add_prefix_space", True) is False:
+                rows = tp.run_dump(bin_dir, [str(d), "--words"], words[:1])
+                if "add_prefix_space" not in rows[0].get("error", ""):
+                    print(f"  {name}: pre-split words were not refused: {rows[0]}")
+                    bad += 1
+            else:
+                bad += compare(name + " (words)", words, oracle(tok, words, words=True),
+                               tp.run_dump(bin_dir, [str(d), "--words"], words))
+                total += len(words)
+            bad_total += bad
+        if not only or "saved" in only:  # needs modernbert and roberta_aps1_trim1 run first
+            bad, n = legacy_and_saved(bl, None, base, bin_dir, tmp)
+            bad_total += bad
+            total += n
     print(f"{total} encodings compared, {bad_total} mismatches")
     return 1 if bad_total else 0
 

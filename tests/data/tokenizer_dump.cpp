@@ -4,6 +4,7 @@
 //   tokenizer_dump DIR [--no-special]        load_tokenizer(DIR)
 //   tokenizer_dump --spm MODEL [--no-special]  a raw SentencePiece model (no fairseq ids)
 //   tokenizer_dump DIR --save OUT            also save() the tokenizer into OUT first
+//   tokenizer_dump DIR --words               lines are JSON arrays of pre-split words
 #include <iostream>
 #include <string>
 
@@ -17,11 +18,13 @@
 int main(int argc, char** argv) {
   using namespace triage::data;
   std::string dir, spm, save;
-  bool special = true;
+  bool special = true, words_in = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--no-special") {
       special = false;
+    } else if (a == "--words") {
+      words_in = true;
     } else if (a == "--save" && i + 1 < argc) {
       save = argv[++i];
     } else if (a == "--spm" && i + 1 < argc) {
@@ -29,7 +32,7 @@ int main(int argc, char** argv) {
     } else if (dir.empty() && a[0] != '-') {
       dir = a;
     } else {
-      std::cerr << "usage: tokenizer_dump DIR|--spm MODEL [--no-special]\n";
+      std::cerr << "usage: tokenizer_dump DIR|--spm MODEL [--no-special] [--words] [--save OUT]\n";
       return 2;
     }
   }
@@ -46,11 +49,13 @@ int main(int argc, char** argv) {
   while (std::getline(std::cin, line)) {
     nlohmann::json out;
     try {
-      const std::string text = nlohmann::json::parse(line).get<std::string>();
+      const nlohmann::json in = nlohmann::json::parse(line);
       std::vector<int32_t> words;
       const auto* json_tok = dynamic_cast<const JsonTokenizer*>(tok.get());
-      const Encoding e = json_tok ? json_tok->encode_with_words(text, special, words)
-                                  : tok->encode(text, special);
+      if (words_in && !json_tok) throw triage::InputError("--words needs a tokenizer.json pipeline");
+      const Encoding e = words_in   ? json_tok->encode_words(in.get<std::vector<std::string>>(), special, words)
+                         : json_tok ? json_tok->encode_with_words(in.get<std::string>(), special, words)
+                                    : tok->encode(in.get<std::string>(), special);
       out["ids"] = e.ids;
       out["special"] = e.special;
       if (json_tok) out["words"] = words;

@@ -433,5 +433,37 @@ TEST(JsonTokenizer, BadFilesNameTheFileAndJsonPath) {
   EXPECT_NE(err(nfc).find("normalizer.normalizers[1]: type 'NFKD' is not supported"), std::string::npos) << err(nfc);
 }
 
+TEST(JsonTokenizer, PreSplitWordsNeedPrefixSpace) {
+  const auto t = triage::data::JsonTokenizer::from_string(tiny_roberta(kRoberta), "t.json", "/nonexistent");
+  std::vector<int32_t> words;
+  const std::string err = error_of([&] { t->encode_words({"hello", "world"}, true, words); });
+  EXPECT_NE(err.find("add_prefix_space"), std::string::npos) << err;
+
+  std::string with_prefix = tiny_roberta(R"({"type": "RobertaProcessing", "sep": ["</s>", 1], "cls": ["<s>", 0],
+                                             "trim_offsets": true, "add_prefix_space": true})");
+  with_prefix.replace(with_prefix.find(R"("add_prefix_space": false)"), 25, R"("add_prefix_space": true)");
+  const auto p = triage::data::JsonTokenizer::from_string(with_prefix, "t.json", "/nonexistent");
+  const Encoding e = p->encode_words({"hello", "world"}, true, words);
+  EXPECT_EQ(e.ids, (std::vector<int32_t>{0, 7, 14, 19, 1}));  // Ġ hello (no "Ġ h" merge), Ġworld
+  EXPECT_EQ(words, (std::vector<int32_t>{-1, 0, 0, 1, -1}));
+  // offsets within each word; the lone added space "Ġ" (range of "h") is kept as the first
+  // token's prefix at its start but trimmed as a trailing space: empty, as in tokenizers
+  EXPECT_EQ(e.offsets, (Offsets{{0, 0}, {0, 0}, {0, 5}, {0, 5}, {0, 0}}));
+}
+
+TEST(LoadTokenizer, VocabJsonAndMergesNeedRobertaClass) {
+  triage::testing::TempDir dir;
+  dir.write("vocab.json", R"({"a": 0, "b": 1, "ab": 2})");
+  dir.write("merges.txt", "#version: 0.2\na b\n");
+  dir.write("tokenizer_config.json", R"({"tokenizer_class": "GPT2Tokenizer"})");
+  const std::string err = error_of([&] { load_tokenizer(dir.path()); });
+  EXPECT_NE(err.find("tokenizer_class 'GPT2Tokenizer' with vocab.json + merges.txt"), std::string::npos) << err;
+  dir.write("tokenizer_config.json", R"({"tokenizer_class": "RobertaTokenizer"})");
+  EXPECT_EQ(load_tokenizer(dir.path())->encode("ab", false).ids, (std::vector<int32_t>{2}));
+  dir.write("merges.txt", "#version: 0.2\na b c\n");
+  const std::string merges = error_of([&] { load_tokenizer(dir.path()); });
+  EXPECT_NE(merges.find("merges.txt:2: expected \"left right\""), std::string::npos) << merges;
+}
+
 }  // namespace
 }  // namespace triage::data
