@@ -250,23 +250,7 @@ BpeModel BpeModel::from_json(const nlohmann::json& m, const std::string& where) 
   o.fuse_unk = flag("fuse_unk");
   o.byte_fallback = flag("byte_fallback");
   o.ignore_merges = flag("ignore_merges");
-  if (!m.contains("vocab") || !m["vocab"].is_object()) throw InputError(where + ".vocab: expected an object of token -> id");
-  std::map<int64_t, std::string> by_id;
-  for (auto it = m["vocab"].begin(); it != m["vocab"].end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
-      throw InputError(where + ".vocab['" + it.key() + "']: expected a non-negative id, found " + it.value().dump());
-    const auto [pos, fresh] = by_id.emplace(it.value().get<int64_t>(), it.key());
-    if (!fresh)
-      throw InputError(where + ".vocab: id " + std::to_string(pos->first) + " is given to both '" + pos->second + "' and '" +
-                       it.key() + "'");
-  }
-  std::vector<std::string> vocab;
-  vocab.reserve(by_id.size());
-  for (auto& [id, tok] : by_id) {
-    if (id != static_cast<int64_t>(vocab.size()))
-      throw InputError(where + ".vocab: no token has id " + std::to_string(vocab.size()) + " (ids must be 0..n-1)");
-    vocab.push_back(std::move(tok));
-  }
+  std::vector<std::string> vocab = json_stage::vocab_by_id(json_stage::require(m, "vocab", where), where + ".vocab");
   std::vector<std::pair<std::string, std::string>> merges;
   if (m.contains("merges")) {
     if (!m["merges"].is_array()) throw InputError(where + ".merges: expected a list");

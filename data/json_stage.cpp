@@ -1,6 +1,8 @@
 // tokenizer.json stage reading helpers (see json_stage.h).
 #include "data/json_stage.h"
 
+#include <map>
+
 #include "core/error.h"
 
 namespace triage::data::json_stage {
@@ -49,6 +51,29 @@ const json& require(const json& j, const char* key, const std::string& where) {
   if (it == j.end()) throw InputError(where + ": missing '" + key + "'");
   return *it;
 }
+
+VocabById vocab_by_id(const json& vocab, const std::string& where) {
+  if (!vocab.is_object()) throw InputError(where + ": expected an object of token -> id");
+  std::map<int64_t, std::string> by_id;
+  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
+    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
+      throw InputError(where + "['" + it.key() + "']: expected a non-negative id, found " + it.value().dump());
+    const auto [pos, fresh] = by_id.emplace(it.value().get<int64_t>(), it.key());
+    if (!fresh)
+      throw InputError(where + ": id " + std::to_string(pos->first) + " is given to both '" + pos->second +
+                       "' and '" + it.key() + "'");
+  }
+  VocabById out;
+  out.reserve(by_id.size());
+  for (auto& [id, tok] : by_id) {
+    if (id != static_cast<int64_t>(out.size()))
+      throw InputError(where + ": no token has id " + std::to_string(out.size()) + " (ids must be 0..n-1)");
+    out.push_back(std::move(tok));
+  }
+  return out;
+}
+
+void array_expected(const std::string& where) { throw InputError(where + ": expected an array"); }
 
 void unsupported_type(const std::string& type, const std::string& where, const char* supported) {
   throw InputError(where + ": type '" + type + "' is not supported (supported: " + supported + ")");

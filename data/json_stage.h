@@ -5,7 +5,9 @@
 #pragma once
 
 #include <initializer_list>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,8 +26,29 @@ std::string get_string(const nlohmann::json& j, const char* key, const std::stri
                        const std::string& where);
 // j[key], InputError when absent.
 const nlohmann::json& require(const nlohmann::json& j, const char* key, const std::string& where);
+// A model's "vocab" object (token -> id) as the token of each id; InputError naming `where`
+// (its JSON path) for an id that is not a non-negative integer, an id given twice, or ids
+// that are not 0..n-1.
+using VocabById = std::vector<std::string>;
+VocabById vocab_by_id(const nlohmann::json& vocab, const std::string& where);
+// InputError "<where>: expected an array".
+[[noreturn]] void array_expected(const std::string& where);
 // InputError "<where>: type 'X' is not supported (supported: ...)".
 [[noreturn]] void unsupported_type(const std::string& type, const std::string& where,
                                    const char* supported);
+
+// The stages of a Sequence: j[key] must be an array; parse(element, its JSON path) makes
+// each stage (nullptr for a null element, which is skipped).
+template <typename T, typename Parse>
+std::vector<std::unique_ptr<T>> parse_list(const nlohmann::json& j, const char* key, const std::string& where,
+                                           Parse parse) {
+  check_keys(j, where, {key});
+  const nlohmann::json& list = require(j, key, where);
+  if (!list.is_array()) array_expected(where + "." + key);
+  std::vector<std::unique_ptr<T>> out;
+  for (size_t i = 0; i < list.size(); ++i)
+    if (auto stage = parse(list[i], where + "." + key + "[" + std::to_string(i) + "]")) out.push_back(std::move(stage));
+  return out;
+}
 
 }  // namespace triage::data::json_stage

@@ -50,7 +50,7 @@ std::unique_ptr<JsonTokenizer> JsonTokenizer::from_string(std::string text, cons
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers past double's range
     throw InputError(file + ": not valid JSON (" + e.what() + ")");
   }
   if (!j.is_object() || !j.contains("model"))

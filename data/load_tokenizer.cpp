@@ -1,6 +1,6 @@
 // load_tokenizer(dir): picks the tokenizer a Hugging Face model directory defines, in the
-// order tokenizer.json (WordPiece: the WordPiece tokenizer; others: the tokenizer.json
-// pipeline), vocab.txt, vocab.json + merges.txt (RoBERTa), SentencePiece model file.
+// order tokenizer.json (WordPiece with BERT's stages: the WordPiece tokenizer; others: the
+// tokenizer.json pipeline), vocab.txt, vocab.json + merges.txt (RoBERTa), SentencePiece model file.
 #include <algorithm>
 
 #include "core/error.h"
@@ -61,7 +61,18 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
     const std::string type = j.is_object() && j.contains("model") && j["model"].is_object()
                                  ? j["model"].value("type", "")
                                  : "";
-    if (type == "WordPiece") return WordPieceTokenizer::from_tokenizer_json(json_file);
+    // WordPiece with BERT's own stages: the dedicated tokenizer (faster); any other stages
+    // go through the pipeline.
+    const auto stage = [&](const char* key) -> std::string {
+      const auto it = j.find(key);
+      if (it == j.end() || it->is_null()) return "";
+      return it->is_object() ? it->value("type", "?") : "?";
+    };
+    if (type == "WordPiece" && (stage("normalizer").empty() || stage("normalizer") == "BertNormalizer") &&
+        stage("pre_tokenizer") == "BertPreTokenizer" &&
+        (stage("post_processor").empty() || stage("post_processor") == "BertProcessing" ||
+         stage("post_processor") == "TemplateProcessing"))
+      return WordPieceTokenizer::from_tokenizer_json(json_file);
     // Unigram through tokenizer.json is not implemented yet: a SentencePiece checkpoint
     // also ships its model file, which loads.
     if (type == "Unigram" && !sp_model.empty()) return load_sentencepiece(dir, sp_model);

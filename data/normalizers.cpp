@@ -192,17 +192,8 @@ std::unique_ptr<Normalizer> parse_normalizer(const json& j, const std::string& w
     if (!j.contains("prepend")) throw InputError(where + ": missing 'prepend'");
     return std::make_unique<Prepend>(to_u32(js::get_string(j, "prepend", "", where), where + ".prepend"));
   }
-  if (type == "Sequence") {
-    js::check_keys(j, where, {"normalizers"});
-    const json& list = js::require(j, "normalizers", where);
-    if (!list.is_array()) throw InputError(where + ".normalizers: expected an array");
-    std::vector<std::unique_ptr<Normalizer>> steps;
-    for (size_t i = 0; i < list.size(); ++i) {
-      auto n = parse_normalizer(list[i], where + ".normalizers[" + std::to_string(i) + "]");
-      if (n) steps.push_back(std::move(n));
-    }
-    return std::make_unique<SequenceNorm>(std::move(steps));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequenceNorm>(js::parse_list<Normalizer>(j, "normalizers", where, parse_normalizer));
   js::unsupported_type(type, where,
                        "BertNormalizer, Lowercase, Strip, StripAccents, Replace, Prepend, Sequence; "
                        "NFC, NFD, NFKC, NFKD and Precompiled are not implemented yet");

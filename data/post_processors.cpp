@@ -222,17 +222,8 @@ std::unique_ptr<PostProcessor> parse_post_processor(const json& j, const std::st
                                            js::get_bool(j, "add_prefix_space", true, where));
   }
   if (type == "TemplateProcessing") return parse_template(j, where);
-  if (type == "Sequence") {
-    js::check_keys(j, where, {"processors"});
-    const json& list = js::require(j, "processors", where);
-    if (!list.is_array()) throw InputError(where + ".processors: expected an array");
-    std::vector<std::unique_ptr<PostProcessor>> steps;
-    for (size_t i = 0; i < list.size(); ++i) {
-      auto p = parse_post_processor(list[i], where + ".processors[" + std::to_string(i) + "]");
-      if (p) steps.push_back(std::move(p));
-    }
-    return std::make_unique<SequenceProc>(std::move(steps));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequenceProc>(js::parse_list<PostProcessor>(j, "processors", where, parse_post_processor));
   js::unsupported_type(type, where,
                        "BertProcessing, RobertaProcessing, TemplateProcessing, ByteLevel, Sequence");
 }

@@ -287,17 +287,8 @@ std::unique_ptr<PreTokenizer> parse_pre_tokenizer(const json& j, const std::stri
     if (!j.contains("invert")) throw InputError(where + ": missing 'invert'");
     return std::make_unique<SplitPre>(std::move(pattern), b, js::get_bool(j, "invert", false, where));
   }
-  if (type == "Sequence") {
-    js::check_keys(j, where, {"pretokenizers"});
-    const json& list = js::require(j, "pretokenizers", where);
-    if (!list.is_array()) throw InputError(where + ".pretokenizers: expected an array");
-    std::vector<std::unique_ptr<PreTokenizer>> steps;
-    for (size_t i = 0; i < list.size(); ++i) {
-      auto p = parse_pre_tokenizer(list[i], where + ".pretokenizers[" + std::to_string(i) + "]");
-      if (p) steps.push_back(std::move(p));
-    }
-    return std::make_unique<SequencePre>(std::move(steps));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequencePre>(js::parse_list<PreTokenizer>(j, "pretokenizers", where, parse_pre_tokenizer));
   js::unsupported_type(type, where,
                        "BertPreTokenizer, ByteLevel, Metaspace, Whitespace, WhitespaceSplit, "
                        "Punctuation, Digits, Split, Sequence");

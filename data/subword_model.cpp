@@ -5,15 +5,15 @@
 
 #include "data/bpe.h"
 #include "data/json_stage.h"
+#include "data/wordpiece_model.h"
 
 namespace triage::data {
 
 std::unique_ptr<SubwordModel> parse_model(const nlohmann::json& j, const std::string& where) {
   const std::string type = json_stage::type_of(j, where);
   if (type == "BPE") return std::make_unique<BpeModel>(BpeModel::from_json(j, where));
-  json_stage::unsupported_type(type, where,
-                               "BPE here; WordPiece with the BERT stages loads through the WordPiece "
-                               "tokenizer; Unigram and WordLevel are not implemented yet");
+  if (type == "WordPiece") return WordPieceModel::from_json(j, where);
+  json_stage::unsupported_type(type, where, "BPE, WordPiece; Unigram and WordLevel are not implemented yet");
 }
 
 }  // namespace triage::data

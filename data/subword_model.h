@@ -1,5 +1,5 @@
-// The model stage of a tokenizer.json: one pre-tokenized piece in, its tokens out (BPE
-// today; bpe.h). Torch-free.
+// The model stage of a tokenizer.json: one pre-tokenized piece in, its tokens out (bpe.h,
+// wordpiece_model.h). Torch-free.
 #pragma once
 
 #include <cstdint>

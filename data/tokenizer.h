@@ -48,8 +48,8 @@ class Tokenizer {
 };
 
 // Loads the tokenizer of a Hugging Face model directory, the first of: tokenizer.json (a
-// WordPiece model: WordPieceTokenizer; BPE and others: the tokenizer.json pipeline,
-// json_tokenizer.h), vocab.txt (+ tokenizer_config.json), vocab.json + merges.txt
+// WordPiece model with BertNormalizer and BertPreTokenizer: WordPieceTokenizer; anything
+// else: the tokenizer.json pipeline, json_tokenizer.h), vocab.txt (+ tokenizer_config.json), vocab.json + merges.txt
 // (RoBERTa), a SentencePiece model file (sentencepiece.bpe.model, spiece.model, *.model).
 // Throws InputError naming the directory and the files it looked for when none is usable.
 // SentencePiece ids: a model named sentencepiece.bpe.model, or a tokenizer_config.json whose

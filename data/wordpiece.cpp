@@ -1,6 +1,6 @@
 // WordPiece encoding (see wordpiece.h): added-token split, normalization, pre-tokenization
-// and greedy longest-match, with thread-local scratch buffers so encode() allocates only
-// its result.
+// and greedy longest-match (wordpiece_model.h), with thread-local scratch buffers so encode()
+// allocates only its result.
 #include "data/wordpiece.h"
 
 #include "core/error.h"
@@ -17,29 +17,23 @@ struct WordPieceTokenizer::Scratch {
   std::vector<TokenMatch> norm_matches;
   std::string word;                   // UTF-8 of the current word
   std::vector<uint32_t> char_bytes;   // byte offset of each char of word, then word.size()
+  std::vector<PieceToken> pieces;     // the word's WordPiece tokens
 };
 
 WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPieceOptions options,
                                        std::vector<AddedToken> added)
-    : vocab_(std::move(vocab)), options_(std::move(options)), added_(std::move(added)) {
-  const std::string& prefix = options_.continuing_subword_prefix;
-  for (size_t i = 0; i < vocab_.size(); ++i) {
-    const std::string& tok = vocab_[i];
-    if (!ids_.insert(tok, static_cast<int32_t>(i)))
-      throw InputError("vocabulary: token '" + tok + "' appears twice (ids " +
-                       std::to_string(ids_.find(tok)) + " and " + std::to_string(i) + ")");
-    if (!prefix.empty() && tok.size() > prefix.size() && tok.compare(0, prefix.size(), prefix) == 0)
-      continuation_.insert(std::string_view(tok).substr(prefix.size()), static_cast<int32_t>(i));
-  }
-  if (!utf8::valid(prefix)) throw InputError("continuing_subword_prefix is not valid UTF-8");
+    : model_(std::move(vocab), options.unk_token, options.continuing_subword_prefix,
+             options.max_input_chars_per_word),
+      options_(std::move(options)),
+      added_(std::move(added)) {
 
   std::vector<std::u32string> raw_patterns, norm_patterns;
   std::vector<AddedToken> raw_tokens, norm_tokens;
   std::vector<char32_t> cps;
   for (const AddedToken& t : added_) {
-    if (t.id < 0 || t.id >= static_cast<int32_t>(vocab_.size()))
+    if (t.id < 0 || t.id >= model_.vocab_size())
       throw InputError("added token '" + t.content + "' has id " + std::to_string(t.id) +
-                       ", outside the vocabulary of " + std::to_string(vocab_.size()));
+                       ", outside the vocabulary of " + std::to_string(model_.vocab_size()));
     utf8::decode(t.content, cps);
     std::u32string pattern(cps.begin(), cps.end());
     if (t.normalized) {
@@ -53,18 +47,18 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
   raw_matcher_ = AddedTokenMatcher(std::move(raw_patterns), std::move(raw_tokens));
   normalized_matcher_ = AddedTokenMatcher(std::move(norm_patterns), std::move(norm_tokens));
 
-  special_.pad = ids_.find(options_.pad_token);
-  special_.unk = ids_.find(options_.unk_token);
-  special_.cls = ids_.find(options_.cls_token);
-  special_.sep = ids_.find(options_.sep_token);
-  special_.mask = ids_.find(options_.mask_token);
+  special_.pad = model_.token_to_id(options_.pad_token);
+  special_.unk = model_.token_to_id(options_.unk_token);
+  special_.cls = model_.token_to_id(options_.cls_token);
+  special_.sep = model_.token_to_id(options_.sep_token);
+  special_.mask = model_.token_to_id(options_.mask_token);
 }
 
 std::string WordPieceTokenizer::id_to_token(int32_t id) const {
-  if (id < 0 || id >= static_cast<int32_t>(vocab_.size()))
+  if (id < 0 || id >= model_.vocab_size())
     throw InputError("token id " + std::to_string(id) + " is outside the vocabulary of " +
-                     std::to_string(vocab_.size()));
-  return vocab_[id];
+                     std::to_string(model_.vocab_size()));
+  return model_.id_to_token(id);
 }
 
 Encoding WordPieceTokenizer::encode(std::string_view utf8_text, bool add_special_tokens) const {
@@ -137,21 +131,9 @@ void WordPieceTokenizer::encode_words(Scratch& s, size_t begin, size_t end, Enco
   pre_tokenize(pos, s.norm.size());
 }
 
-// Greedy longest-match over the normalized chars norm[wb, we) (one pre-token).
+// WordPiece over the normalized chars norm[wb, we) (one pre-token); offsets map back
+// through norm[].orig.
 void WordPieceTokenizer::wordpiece(Scratch& s, size_t wb, size_t we, Encoding& out) const {
-  const size_t nchars = we - wb;
-  const auto push_unk = [&] {
-    if (special_.unk < 0)
-      throw Error("WordPiece: unknown token '" + options_.unk_token +
-                  "' is not in the vocabulary but a word needs it");
-    out.ids.push_back(special_.unk);
-    out.offsets.emplace_back(s.norm[wb].orig, s.norm[we - 1].orig + 1);
-    out.special.push_back(0);
-  };
-  if (nchars > static_cast<size_t>(options_.max_input_chars_per_word)) {
-    push_unk();
-    return;
-  }
   s.word.clear();
   s.char_bytes.clear();
   for (size_t k = wb; k < we; ++k) {
@@ -159,32 +141,12 @@ void WordPieceTokenizer::wordpiece(Scratch& s, size_t wb, size_t we, Encoding& o
     utf8::append(s.word, s.norm[k].cp);
   }
   s.char_bytes.push_back(static_cast<uint32_t>(s.word.size()));
-
-  const size_t first_token = out.ids.size();
-  const std::string_view word(s.word);
-  size_t start = 0;
-  while (start < nchars) {
-    const VocabMap& map =
-        (start == 0 || options_.continuing_subword_prefix.empty()) ? ids_ : continuation_;
-    const size_t max_bytes = map.max_key_size();
-    size_t end = nchars;
-    while (end > start && s.char_bytes[end] - s.char_bytes[start] > max_bytes) --end;
-    int32_t id = -1;
-    for (; end > start; --end) {
-      id = map.find(word.substr(s.char_bytes[start], s.char_bytes[end] - s.char_bytes[start]));
-      if (id >= 0) break;
-    }
-    if (id < 0) {  // no sub-word fits: the whole word is unknown
-      out.ids.resize(first_token);
-      out.offsets.resize(first_token);
-      out.special.resize(first_token);
-      push_unk();
-      return;
-    }
-    out.ids.push_back(id);
-    out.offsets.emplace_back(s.norm[wb + start].orig, s.norm[wb + end - 1].orig + 1);
+  s.pieces.clear();
+  model_.tokenize(s.word, s.char_bytes.data(), we - wb, s.pieces);
+  for (const PieceToken& p : s.pieces) {
+    out.ids.push_back(p.id);
+    out.offsets.emplace_back(s.norm[wb + p.begin].orig, s.norm[wb + p.end - 1].orig + 1);
     out.special.push_back(0);
-    start = end;
   }
 }
 

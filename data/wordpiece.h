@@ -10,7 +10,7 @@
 #include "data/added_tokens.h"
 #include "data/bert_normalizer.h"
 #include "data/tokenizer.h"
-#include "data/vocab_map.h"
+#include "data/wordpiece_model.h"
 
 namespace triage::data {
 
@@ -40,8 +40,8 @@ class WordPieceTokenizer final : public Tokenizer {
   static std::unique_ptr<WordPieceTokenizer> from_vocab_txt(const std::filesystem::path& dir);
 
   Encoding encode(std::string_view utf8, bool add_special_tokens = true) const override;
-  int32_t vocab_size() const override { return static_cast<int32_t>(vocab_.size()); }
-  int32_t token_to_id(std::string_view token) const override { return ids_.find(token); }
+  int32_t vocab_size() const override { return model_.vocab_size(); }
+  int32_t token_to_id(std::string_view token) const override { return model_.token_to_id(token); }
   std::string id_to_token(int32_t id) const override;
   const SpecialTokens& special() const override { return special_; }
   std::string kind() const override { return "wordpiece"; }
@@ -57,9 +57,7 @@ class WordPieceTokenizer final : public Tokenizer {
   void encode_words(Scratch& s, size_t begin, size_t end, Encoding& out) const;
   void wordpiece(Scratch& s, size_t word_begin, size_t word_end, Encoding& out) const;
 
-  std::vector<std::string> vocab_;
-  VocabMap ids_;           // token -> id
-  VocabMap continuation_;  // token without the prefix -> id, for tokens with the prefix
+  WordPieceModel model_;
   WordPieceOptions options_;
   std::vector<AddedToken> added_;
   AddedTokenMatcher raw_matcher_;         // normalized == false

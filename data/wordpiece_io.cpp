@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/json_stage.h"
 #include "data/special_token_names.h"
 #include "data/utf8.h"
 #include "data/wordpiece.h"
@@ -71,24 +72,7 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_tokenizer_json(cons
   o.max_input_chars_per_word =
       get_or<int>(model, "max_input_chars_per_word", o.max_input_chars_per_word, file);
 
-  std::map<int64_t, std::string> by_id;
-  for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) {
-    if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
-      throw InputError(where + ": model.vocab['" + it.key() + "'] is not a non-negative id");
-    const int64_t id = it.value().get<int64_t>();
-    auto [pos, fresh] = by_id.emplace(id, it.key());
-    if (!fresh)
-      throw InputError(where + ": model.vocab gives id " + std::to_string(id) + " to both '" +
-                       pos->second + "' and '" + it.key() + "'");
-  }
-  std::vector<std::string> vocab;
-  vocab.reserve(by_id.size());
-  for (const auto& [id, tok] : by_id) {
-    if (id != static_cast<int64_t>(vocab.size()))
-      throw InputError(where + ": model.vocab has no token with id " +
-                       std::to_string(vocab.size()) + " (ids must be 0..n-1)");
-    vocab.push_back(tok);
-  }
+  std::vector<std::string> vocab = json_stage::vocab_by_id(model["vocab"], where + ": model.vocab");
 
   const json norm = j.value("normalizer", json());
   if (norm.is_null()) {
@@ -263,9 +247,10 @@ std::string WordPieceTokenizer::to_tokenizer_json() const {
          ",\"max_input_chars_per_word\":" + std::to_string(options_.max_input_chars_per_word) +
          ",\"vocab\":{";
   // Written by hand: a 30k-entry ordered_json object would be quadratic to build.
-  for (size_t i = 0; i < vocab_.size(); ++i) {
+  const std::vector<std::string>& vocab = model_.vocab();
+  for (size_t i = 0; i < vocab.size(); ++i) {
     if (i) out += ',';
-    out += quote(vocab_[i]);
+    out += quote(vocab[i]);
     out += ':';
     out += std::to_string(i);
   }
@@ -276,7 +261,7 @@ std::string WordPieceTokenizer::to_tokenizer_json() const {
 void WordPieceTokenizer::save(const fs::path& dir) const {
   fs::create_directories(dir);
   std::string vocab_txt;
-  for (const std::string& t : vocab_) {
+  for (const std::string& t : model_.vocab()) {
     if (t.find('\n') != std::string::npos)
       throw InputError("cannot save token '" + t + "' to vocab.txt: it contains a newline");
     vocab_txt += t;

@@ -14,6 +14,7 @@ Unicode version is the library's:
 import sys
 
 import tokenizers
+from gen_regex_classes import ranges
 from tokenizers import normalizers, pre_tokenizers
 
 
@@ -38,16 +39,6 @@ def probe():
         if strip.normalize_str("a" + ch) == "a":
             sets["mark"].append(c)
     return sets
-
-
-def ranges(cps):
-    rs = []
-    for c in cps:
-        if rs and rs[-1][1] == c - 1:
-            rs[-1][1] = c
-        else:
-            rs.append([c, c])
-    return rs
 
 
 def main():

@@ -21,6 +21,8 @@ by hand, covering every stage and option data/ implements:
   split_<behavior>            Split with a regex, each of the five behaviors
   split_invert / digits_contiguous   Split(String, invert), Digits + Punctuation(contiguous)
   metaspace_{always,first,never}     Metaspace prepend schemes, split true/false
+  wordpiece_bert              the shared WordPiece fixture's own tokenizer.json
+  wordpiece_whitespace        its WordPiece model behind Lowercase, StripAccents, Whitespace
 Added tokens with every option (special, lstrip, rstrip, single_word, normalized true and
 false) are in most configurations, and texts with them inserted are part of the corpus.
 
@@ -91,7 +93,7 @@ def train(lines):
             json.loads(ch.to_str()), json.loads(ms.to_str()))
 
 
-def configs(bl, ch, ms):
+def configs(bl, ch, ms, wp):
     def base(model_json, **stages):
         j = json.loads(json.dumps(model_json))
         j.update({"normalizer": None, "pre_tokenizer": None, "post_processor": None, "decoder": None})
@@ -169,6 +171,16 @@ def configs(bl, ch, ms):
             {"type": "Digits", "individual_digits": False}, {"type": "Punctuation", "behavior": "Contiguous"},
             {"type": "Punctuation", "behavior": "Removed"}]})
 
+    # WordPiece (the shared BERT uncased fixture): its own file through the pipeline (triage
+    # loads it with the dedicated WordPiece tokenizer otherwise: both must equal tokenizers),
+    # and the same model behind other stages, which load_tokenizer sends to the pipeline
+    out["wordpiece_bert"] = json.loads(json.dumps(wp))
+    wv = wp["model"]["vocab"]
+    out["wordpiece_whitespace"] = base(
+        wp, normalizer={"type": "Sequence", "normalizers": [{"type": "Lowercase"}, {"type": "StripAccents"}]},
+        pre_tokenizer={"type": "Whitespace"},
+        post_processor=template(["[CLS]"], ["[SEP]"], {"[CLS]": [wv["[CLS]"]], "[SEP]": [wv["[SEP]"]]}))
+
     mids = ms["model"]["vocab"]
     mv = len(mids)
     ms_added = [added("<unk>", mids["<unk>"], special=True), added("<s>", mids["<s>"], special=True),
@@ -188,7 +200,7 @@ def configs(bl, ch, ms):
 # the configurations that also get the all-code-point sweep (one per family of stages; the
 # sweep is most of the run time, the others differ from these only in options the
 # dataset lines and edge cases exercise)
-SWEEP = {"roberta_aps1_trim1", "modernbert", "bert_bpe", "whitespace", "punct_digits", "split_isolated",
+SWEEP = {"wordpiece_bert", "roberta_aps1_trim1", "modernbert", "bert_bpe", "whitespace", "punct_digits", "split_isolated",
          "metaspace_first_split1"}
 
 
@@ -207,6 +219,8 @@ def with_added_tokens(lines, n=10000, seed=7):
 
 
 def oracle(tok, texts, words=False):
+    tok.no_padding()  # triage ignores padding and truncation (it cuts windows itself)
+    tok.no_truncation()
     rows = []
     for i in range(0, len(texts), 4096):
         for e in tok.encode_batch(texts[i:i + 4096], is_pretokenized=words):
@@ -294,7 +308,8 @@ def main():
     bad_total = total = 0
     with tempfile.TemporaryDirectory() as tmp:
         only = set(sys.argv[1:])  # configuration names to run (default: all)
-        for name, j in configs(bl, ch, ms).items():
+        wp = json.loads((shared / "fixtures" / "wordpiece-uncased" / "tokenizer.json").read_text(encoding="utf-8"))
+        for name, j in configs(bl, ch, ms, wp).items():
             if only and name not in only:
                 continue
             texts = base + sweep if name in SWEEP else base
@@ -302,19 +317,20 @@ def main():
             d.mkdir()
             (d / "tokenizer.json").write_text(json.dumps(j, ensure_ascii=False), encoding="utf-8")
             tok = Tokenizer.from_file(str(d / "tokenizer.json"))
-            bad = compare(name, texts, oracle(tok, texts), tp.run_dump(bin_dir, [str(d)], texts))
+            args = [str(d), "--pipeline"]  # the pipeline even for WordPiece with BERT's stages
+            bad = compare(name, texts, oracle(tok, texts), tp.run_dump(bin_dir, args, texts))
             total += len(texts)
             # pre-split words (is_split_into_words): every configuration whose ByteLevel
             # pre-tokenizer adds the prefix space; the others must refuse them
             words = [t.split() for t in base]
             if (j["pre_tokenizer"] or {}).get("add_prefix_space", True) is False:
-                rows = tp.run_dump(bin_dir, [str(d), "--words"], words[:1])
+                rows = tp.run_dump(bin_dir, args + ["--words"], words[:1])
                 if "add_prefix_space" not in rows[0].get("error", ""):
                     print(f"  {name}: pre-split words were not refused: {rows[0]}")
                     bad += 1
             else:
                 bad += compare(name + " (words)", words, oracle(tok, words, words=True),
-                               tp.run_dump(bin_dir, [str(d), "--words"], words))
+                               tp.run_dump(bin_dir, args + ["--words"], words))
                 total += len(words)
             bad_total += bad
         if not only or "saved" in only:  # needs modernbert and roberta_aps1_trim1 run first

@@ -5,6 +5,9 @@
 //   tokenizer_dump --spm MODEL [--no-special]  a raw SentencePiece model (no fairseq ids)
 //   tokenizer_dump DIR --save OUT            also save() the tokenizer into OUT first
 //   tokenizer_dump DIR --words               lines are JSON arrays of pre-split words
+//   tokenizer_dump DIR --pipeline            DIR/tokenizer.json through the tokenizer.json
+//                                            pipeline whatever its model (WordPiece too)
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -18,13 +21,15 @@
 int main(int argc, char** argv) {
   using namespace triage::data;
   std::string dir, spm, save;
-  bool special = true, words_in = false;
+  bool special = true, words_in = false, pipeline = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--no-special") {
       special = false;
     } else if (a == "--words") {
       words_in = true;
+    } else if (a == "--pipeline") {
+      pipeline = true;
     } else if (a == "--save" && i + 1 < argc) {
       save = argv[++i];
     } else if (a == "--spm" && i + 1 < argc) {
@@ -32,13 +37,14 @@ int main(int argc, char** argv) {
     } else if (dir.empty() && a[0] != '-') {
       dir = a;
     } else {
-      std::cerr << "usage: tokenizer_dump DIR|--spm MODEL [--no-special] [--words] [--save OUT]\n";
+      std::cerr << "usage: tokenizer_dump DIR|--spm MODEL [--no-special] [--words] [--pipeline] [--save OUT]\n";
       return 2;
     }
   }
   std::unique_ptr<Tokenizer> tok;
   try {
-    tok = spm.empty() ? load_tokenizer(dir) : SentencePieceTokenizer::from_file(spm);
+    if (pipeline) tok = JsonTokenizer::from_file(std::filesystem::path(dir) / "tokenizer.json");
+    else tok = spm.empty() ? load_tokenizer(dir) : SentencePieceTokenizer::from_file(spm);
     if (!save.empty()) tok->save(save);
   } catch (const triage::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";

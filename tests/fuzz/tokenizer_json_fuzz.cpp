@@ -39,8 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   static const std::vector<std::string> texts = {
-      "", " ", "Hello world, order A-12345!", "  two  spaces\tand\ttabs\r\n", "héllo wörld 東京 😀👍🏽 ok",
-      "<mask> [MASK] <s> [CLS] ORDER order e-mail [NUM]x", "\xe2\x80\x8d\xcc\x81a\xef\xbc\xa1"};
+      "", "  Hello world, A-12345!\t\r\n", "héllo 東京 😀👍🏽 <mask> [MASK] <s> ORDER order [NUM]x\xcc\x81"};
   for (const std::string& t : texts) {
     std::vector<int32_t> words;
     try {
