@@ -99,16 +99,22 @@ void byte_level_pre_tokenize(PreTokenized& s, const ByteLevelOptions& options) {
     }
     bytes.clear();
     origin.clear();
-    const bool add_space = options.add_prefix_space && s.text.chars[sp.begin] != U' ';
-    if (add_space) {
+    chars.clear();
+    char_byte.clear();
+    if (options.add_prefix_space && s.text.chars[sp.begin] != U' ') {
+      chars.push_back(U' ');
+      char_byte.push_back(0);
       bytes += ' ';
       origin.push_back(s.text.align[sp.begin]);
     }
     for (size_t i = sp.begin; i < sp.end; ++i) {
       const size_t before = bytes.size();
+      chars.push_back(s.text.chars[i]);
+      char_byte.push_back(before);
       utf8::append(bytes, s.text.chars[i]);
       origin.insert(origin.end(), bytes.size() - before, s.text.align[i]);
     }
+    char_byte.push_back(bytes.size());
     const auto emit = [&](size_t b, size_t e) {
       const uint32_t at = static_cast<uint32_t>(next.text.size());
       for (size_t i = b; i < e; ++i)
@@ -121,19 +127,6 @@ void byte_level_pre_tokenize(PreTokenized& s, const ByteLevelOptions& options) {
     }
     // the GPT-2 pattern's matches, which tile the piece, on its characters (with the added
     // space); each becomes the bytes of its characters
-    chars.clear();
-    char_byte.clear();
-    size_t at = 0;
-    if (add_space) {
-      chars.push_back(U' ');
-      char_byte.push_back(at++);
-    }
-    for (uint32_t i = sp.begin; i < sp.end; ++i) {
-      chars.push_back(s.text.chars[i]);
-      char_byte.push_back(at);
-      at += utf8::sequence_length(static_cast<unsigned char>(bytes[at]));
-    }
-    char_byte.push_back(at);
     const auto& cls = gpt2_classes();
     for (size_t i = 0; i < chars.size();) {
       const size_t e = gpt2_match(chars.data(), i, chars.size(), cls);
