@@ -1,6 +1,6 @@
 // load_tokenizer(dir): picks the tokenizer a Hugging Face model directory defines, in the
-// order tokenizer.json (WordPiece with BERT's stages: the WordPiece tokenizer; others: the
-// tokenizer.json pipeline), vocab.txt, vocab.json + merges.txt (RoBERTa), SentencePiece model file.
+// order tokenizer.json (WordPiece with BERT's stages: the WordPiece tokenizer; any other
+// model or stages: the tokenizer.json pipeline), vocab.txt, vocab.json + merges.txt (RoBERTa), SentencePiece model file.
 #include <algorithm>
 
 #include "core/error.h"
@@ -55,7 +55,6 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
   if (!fs::is_directory(dir))
     throw InputError("tokenizer directory '" + dir.string() + "' does not exist or is not a directory");
   const fs::path json_file = dir / "tokenizer.json";
-  const fs::path sp_model = find_sentencepiece_model(dir);
   if (fs::is_regular_file(json_file)) {
     const nlohmann::json j = read_json_file(json_file);
     const std::string type = j.is_object() && j.contains("model") && j["model"].is_object()
@@ -73,15 +72,13 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
         (stage("post_processor").empty() || stage("post_processor") == "BertProcessing" ||
          stage("post_processor") == "TemplateProcessing"))
       return WordPieceTokenizer::from_tokenizer_json(json_file);
-    // Unigram through tokenizer.json is not implemented yet: a SentencePiece checkpoint
-    // also ships its model file, which loads.
-    if (type == "Unigram" && !sp_model.empty()) return load_sentencepiece(dir, sp_model);
     return JsonTokenizer::from_file(json_file);
   }
   if (fs::is_regular_file(dir / "vocab.txt")) return WordPieceTokenizer::from_vocab_txt(dir);
   if (fs::is_regular_file(dir / "vocab.json") && fs::is_regular_file(dir / "merges.txt"))
     return JsonTokenizer::from_string(roberta_tokenizer_json(dir), (dir / "vocab.json + merges.txt").string(), dir);
-  if (!sp_model.empty()) return load_sentencepiece(dir, sp_model);
+  if (const fs::path sp_model = find_sentencepiece_model(dir); !sp_model.empty())
+    return load_sentencepiece(dir, sp_model);
   throw InputError("no tokenizer in '" + dir.string() +
                    "': looked for tokenizer.json, vocab.txt, vocab.json + merges.txt, "
                    "sentencepiece.bpe.model, spiece.model and *.model");

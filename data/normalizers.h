@@ -1,6 +1,6 @@
 // The normalizers of a tokenizer.json, with tokenizers' alignment rules (pre_tokenized.h):
-// BertNormalizer, Lowercase, Strip, StripAccents, Replace, Prepend and Sequence. Torch-free.
-// Not yet: NFC / NFD / NFKC / NFKD and Precompiled (refused by name at load).
+// BertNormalizer, NFC / NFD / NFKC / NFKD, Lowercase, Strip, StripAccents, Replace, Prepend,
+// Nmt, Precompiled and Sequence. Torch-free.
 #pragma once
 
 #include <memory>

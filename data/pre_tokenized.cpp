@@ -14,6 +14,26 @@ CharRange32 AlignedText::original(size_t b, size_t e) const {
   return {align[b].first, align[e - 1].second};
 }
 
+void transform(AlignedText& text, const std::vector<CharChange>& changes) {
+  thread_local AlignedText next;
+  next.clear();
+  size_t at = 0;  // the next input character
+  const size_t n = text.size();
+  for (const CharChange& ch : changes) {
+    CharRange32 a;
+    if (ch.change > 0) {
+      a = at < 1 ? CharRange32{0, 0} : text.align[std::min(at, n) - 1];
+    } else {
+      // past the end, tokenizers would index out of bounds; changes built from the text
+      // never get there
+      a = at < n ? text.align[at] : (n ? CharRange32{text.align[n - 1].second, text.align[n - 1].second} : CharRange32{0, 0});
+      at += 1 + static_cast<size_t>(-ch.change);
+    }
+    next.push(ch.c, a);
+  }
+  std::swap(text, next);
+}
+
 void apply_split_behavior(const std::vector<MatchRange>& ranges, SplitBehavior behavior,
                           std::vector<std::pair<uint32_t, uint32_t>>& out) {
   switch (behavior) {

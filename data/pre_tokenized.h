@@ -40,6 +40,20 @@ struct AlignedText {
   CharRange32 original(size_t b, size_t e) const;
 };
 
+// One character of a stage's output and how it relates to the input, as tokenizers'
+// NormalizedString::transform reads it: 0 replaces the next input character, n > 0 is
+// inserted (n counts nothing else), n < 0 replaces the next one and removes -n after it.
+struct CharChange {
+  char32_t c;
+  int32_t change;
+};
+
+// tokenizers' NormalizedString::transform(changes, 0) over the whole text: a replacing
+// character keeps the range of the input character it replaces, an inserted one takes the
+// range of the input character before the current position ({0, 0} at the start), removed
+// input characters vanish; input characters the changes never reach are dropped.
+void transform(AlignedText& text, const std::vector<CharChange>& changes);
+
 struct Split {
   uint32_t begin;  // [begin, end) in PreTokenized::text
   uint32_t end;

@@ -5,6 +5,7 @@
 
 #include "data/bpe.h"
 #include "data/json_stage.h"
+#include "data/unigram_model.h"
 #include "data/wordpiece_model.h"
 
 namespace triage::data {
@@ -13,7 +14,8 @@ std::unique_ptr<SubwordModel> parse_model(const nlohmann::json& j, const std::st
   const std::string type = json_stage::type_of(j, where);
   if (type == "BPE") return std::make_unique<BpeModel>(BpeModel::from_json(j, where));
   if (type == "WordPiece") return WordPieceModel::from_json(j, where);
-  json_stage::unsupported_type(type, where, "BPE, WordPiece; Unigram and WordLevel are not implemented yet");
+  if (type == "Unigram") return UnigramModel::from_json(j, where);
+  json_stage::unsupported_type(type, where, "BPE, WordPiece, Unigram; WordLevel is not implemented yet");
 }
 
 }  // namespace triage::data

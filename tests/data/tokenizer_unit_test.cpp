@@ -431,8 +431,61 @@ TEST(JsonTokenizer, BadFilesNameTheFileAndJsonPath) {
   EXPECT_NE(err(regex).find("normalizer.pattern: invalid regular expression '(a'"), std::string::npos) << err(regex);
   const std::string top = tiny_roberta(kRoberta, R"(, "normaliser": null)");
   EXPECT_NE(err(top).find("unknown top-level key 'normaliser'"), std::string::npos) << err(top);
-  const std::string nfc = tiny_roberta(kRoberta, R"(, "normalizer": {"type": "Sequence", "normalizers": [{"type": "Lowercase"}, {"type": "NFKD"}]})");
-  EXPECT_NE(err(nfc).find("normalizer.normalizers[1]: type 'NFKD' is not supported"), std::string::npos) << err(nfc);
+  const std::string byte_level = tiny_roberta(kRoberta, R"(, "normalizer": {"type": "Sequence", "normalizers": [{"type": "Lowercase"}, {"type": "ByteLevel"}]})");
+  EXPECT_NE(err(byte_level).find("normalizer.normalizers[1]: type 'ByteLevel' is not supported (supported: "
+                                 "BertNormalizer, NFC, NFD, NFKC, NFKD"), std::string::npos) << err(byte_level);
+  const std::string base64 = tiny_roberta(kRoberta, R"(, "normalizer": {"type": "Precompiled", "precompiled_charsmap": "AAA*"})");
+  EXPECT_NE(err(base64).find("normalizer.precompiled_charsmap: not valid base64"), std::string::npos) << err(base64);
+  // a trie size of 0x10000 bytes in a 4-byte blob
+  const std::string cut = tiny_roberta(kRoberta, R"(, "normalizer": {"type": "Precompiled", "precompiled_charsmap": "AAABAA=="})");
+  EXPECT_NE(err(cut).find("normalizer.precompiled_charsmap: the trie needs 65536 bytes, the charsmap has 0"),
+            std::string::npos) << err(cut);
+}
+
+// A Unigram tokenizer.json: no stages, vocab with scores.
+std::string tiny_unigram(const std::string& model_extra, const std::string& vocab_extra = "") {
+  return R"({"version": "1.0", "added_tokens": [], "normalizer": null, "pre_tokenizer": null,
+    "post_processor": null, "decoder": null,
+    "model": {"type": "Unigram", )" + model_extra + R"("vocab": [["<unk>", 0.0], ["a", -1.0], ["b", -1.0],
+      ["ab", -1.5], ["abc", -5.0], ["c", -2.0], ["é", -1.0])" + vocab_extra + "]}}";
+}
+
+TEST(Unigram, BestScoreSegmentationAndFusedUnknowns) {
+  using triage::data::JsonTokenizer;
+  const auto t = JsonTokenizer::from_string(tiny_unigram(R"("unk_id": 0, )"), "u.json", "/nonexistent");
+  // ab + c (-3.5) beats a + b + c (-4) and abc (-5)
+  EXPECT_EQ(t->encode("abc", false).ids, (std::vector<int32_t>{3, 5}));
+  // x and y are in no token: each scores min - 10, and the two fuse into one unk
+  const Encoding u = t->encode("xyéab", false);
+  EXPECT_EQ(u.ids, (std::vector<int32_t>{0, 6, 3}));
+  EXPECT_EQ(u.offsets, (Offsets{{0, 2}, {2, 3}, {3, 5}}));  // code points
+  // byte fallback: the fused unknown as its bytes, each with the whole span
+  const auto f = JsonTokenizer::from_string(
+      tiny_unigram(R"("unk_id": 0, "byte_fallback": true, )", R"(, ["<0x78>", -9.0], ["<0x79>", -9.0])"), "u.json",
+      "/nonexistent");
+  const Encoding b = f->encode("xya", false);
+  EXPECT_EQ(b.ids, (std::vector<int32_t>{7, 8, 1}));
+  EXPECT_EQ(b.offsets, (Offsets{{0, 2}, {0, 2}, {2, 3}}));
+  // a byte missing from the vocabulary: unk
+  EXPECT_EQ(f->encode("xz", false).ids, (std::vector<int32_t>{0}));
+}
+
+TEST(Unigram, BadModelsNameTheKey) {
+  using triage::data::JsonTokenizer;
+  const auto err = [](const std::string& text) {
+    return error_of([&] { JsonTokenizer::from_string(text, "DIR/tokenizer.json", "/nonexistent"); });
+  };
+  const std::string unk = tiny_unigram(R"("unk_id": 7, )");
+  EXPECT_NE(err(unk).find("DIR/tokenizer.json: model.unk_id: 7 is outside the vocabulary of 7 tokens"),
+            std::string::npos) << err(unk);
+  const std::string entry = tiny_unigram(R"("unk_id": 0, )", R"(, ["d"])");
+  EXPECT_NE(err(entry).find("DIR/tokenizer.json: model.vocab[7]: expected [token, score], found [\"d\"]"),
+            std::string::npos) << err(entry);
+  const auto no_unk = JsonTokenizer::from_string(tiny_unigram(""), "DIR/tokenizer.json", "/nonexistent");
+  EXPECT_EQ(no_unk->encode("ab", false).ids, (std::vector<int32_t>{3}));
+  const std::string missing = error_of([&] { no_unk->encode("abx", false); });
+  EXPECT_NE(missing.find("DIR/tokenizer.json: model: 'x' is in no token and the model has no unk_id"),
+            std::string::npos) << missing;
 }
 
 TEST(JsonTokenizer, PreSplitWordsNeedPrefixSpace) {
