@@ -5,7 +5,7 @@ points), special-token mask and word ids from tokenizer_dump must equal
 `Tokenizer.from_file(...).encode_batch(texts)`.
 
 Models are trained here on the shared corpus (a byte-level BPE, a character BPE with a "##"
-prefix and [UNK], a Metaspace BPE with byte_fallback); each configuration is that model's
+prefix and [UNK], a Metaspace BPE with byte_fallback, a Metaspace Unigram); each configuration is that model's
 tokenizer.json with its normalizer, pre-tokenizer, post-processor and added tokens written
 by hand, covering every stage and option data/ implements:
   roberta_aps{0,1}_trim{0,1}  ByteLevel + RobertaProcessing, <mask> lstrip (RoBERTa)
@@ -23,6 +23,12 @@ by hand, covering every stage and option data/ implements:
   metaspace_{always,first,never}     Metaspace prepend schemes, split true/false
   wordpiece_bert              the shared WordPiece fixture's own tokenizer.json
   wordpiece_whitespace        its WordPiece model behind Lowercase, StripAccents, Whitespace
+  unigram_nmt_nfkc            Nmt + NFKC + Replace, Metaspace, Unigram with byte_fallback
+  unigram_nfc                 NFC, Metaspace, Unigram without byte_fallback
+  nfd_whitespace / nfkd_lowercase    NFD; NFKD + StripAccents + Lowercase (character BPE)
+and as transformers converts the shared SentencePiece fixtures (Precompiled charsmap,
+WhitespaceSplit / Metaspace, Unigram, TemplateProcessing):
+  xlmr, xlmr_ja, deberta_v3, xlnet, t5, albert (XLNet's stages plus Lowercase)
 Added tokens with every option (special, lstrip, rstrip, single_word, normalized true and
 false) are in most configurations, and texts with them inserted are part of the corpus.
 
@@ -32,8 +38,9 @@ on the same directory, and what triage's save() writes (from those and from toke
 configurations) read back by AutoTokenizer.
 
 Corpus: every text line of ../shared/datasets, tests/data/tokenizer_edge_cases.txt, the
-same lines with added tokens inserted, and (for one configuration of each family of
-stages, SWEEP) the sweep over every code point.
+same lines with added tokens inserted, (for one configuration of each family of stages,
+SWEEP) the sweep over every code point, and (PAIRS) every code point beside characters
+that normalization rewrites, reorders or composes.
 Arguments: configuration names to run (default: all; "saved" adds the legacy-files and
 save() checks, which need modernbert and roberta_aps1_trim1).
 Env: TRIAGE_SHARED_DIR, TRIAGE_TEST_BIN_DIR (tokenizer_dump). Exit 0 equal, 1 a mismatch,
@@ -89,11 +96,47 @@ def train(lines):
     ms.train_from_iterator(lines, trainers.BpeTrainer(
         vocab_size=3000, special_tokens=["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)],
         limit_alphabet=200))
+    # Unigram behind Metaspace; the 256 byte tokens appended (byte_fallback) at the lowest score
+    ug = Tokenizer(models.Unigram())
+    ug.pre_tokenizer = pre_tokenizers.Metaspace()
+    ug.train_from_iterator(lines, trainers.UnigramTrainer(
+        vocab_size=3000, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>", max_piece_length=12))
+    ug = json.loads(ug.to_str())
+    low = min(score for _, score in ug["model"]["vocab"])
+    ug["model"]["vocab"] += [[f"<0x{b:02X}>", low] for b in range(256)]
     return (json.loads(bl._tokenizer.to_str()),
-            json.loads(ch.to_str()), json.loads(ms.to_str()))
+            json.loads(ch.to_str()), json.loads(ms.to_str()), ug)
 
 
-def configs(bl, ch, ms, wp):
+def spm_configs(shared):
+    """tokenizer.json files as transformers converts a SentencePiece .model for each model
+    family (Precompiled charsmap, Metaspace, Unigram): the shared fixtures behind the
+    XLM-R, DeBERTa-v2/v3, XLNet, T5 and (its stages written out) ALBERT tokenizer classes."""
+    import shutil
+    from transformers import AutoTokenizer
+    from transformers.utils import logging
+    logging.set_verbosity_error()
+    spm = shared / "fixtures" / "sentencepiece"
+    out = {}
+    for name, cls, model, file in (("xlmr", "XLMRobertaTokenizer", "test_model.model", "sentencepiece.bpe.model"),
+                                   ("xlmr_ja", "XLMRobertaTokenizer", "test_ja_model.model", "sentencepiece.bpe.model"),
+                                   ("deberta_v3", "DebertaV2Tokenizer", "test_model.model", "spm.model"),
+                                   ("xlnet", "XLNetTokenizer", "test_model.model", "spiece.model"),
+                                   ("t5", "T5Tokenizer", "test_model.model", "spiece.model")):
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(spm / model, Path(d) / file)
+            (Path(d) / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": cls}))
+            out[name] = json.loads(AutoTokenizer.from_pretrained(d).backend_tokenizer.to_str())
+    # ALBERT: XLNet's stages with Lowercase after StripAccents (transformers' AlbertConverter)
+    albert = json.loads(json.dumps(out["xlnet"]))
+    norms = albert["normalizer"]["normalizers"]
+    at = next(i for i, n in enumerate(norms) if n["type"] == "StripAccents") + 1
+    albert["normalizer"]["normalizers"] = norms[:at] + [{"type": "Lowercase"}] + norms[at:]
+    out["albert"] = albert
+    return out
+
+
+def configs(bl, ch, ms, ug, wp):
     def base(model_json, **stages):
         j = json.loads(json.dumps(model_json))
         j.update({"normalizer": None, "pre_tokenizer": None, "post_processor": None, "decoder": None})
@@ -194,6 +237,30 @@ def configs(bl, ch, ms, wp):
             pre_tokenizer={"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": scheme,
                            "split": do_split},
             post_processor=ms_post)
+
+    # Unigram (trained) and the Unicode normal forms
+    uids = {t: i for i, (t, _) in enumerate(ug["model"]["vocab"])}
+    uv = len(uids)
+    ug_added = [added("<pad>", uids["<pad>"], special=True), added("</s>", uids["</s>"], special=True),
+                added("<unk>", uids["<unk>"], special=True), added("<mask>", uv, special=True, lstrip=True),
+                added("[NUM]", uv + 1, rstrip=True), added("ORDER", uv + 2, single_word=True)]
+    ug_post = template([], ["</s>"], {"</s>": [uids["</s>"]]})
+    metaspace = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}
+    ug["model"]["byte_fallback"] = True
+    out["unigram_nmt_nfkc"] = base(  # SentencePieceUnigramTokenizer's normalizer
+        ug, added_tokens=ug_added, pre_tokenizer=metaspace, post_processor=ug_post,
+        normalizer={"type": "Sequence", "normalizers": [
+            {"type": "Nmt"}, {"type": "NFKC"}, {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]})
+    no_fallback = json.loads(json.dumps(ug))
+    no_fallback["model"]["byte_fallback"] = False
+    out["unigram_nfc"] = base(no_fallback, added_tokens=ug_added, pre_tokenizer=metaspace, post_processor=ug_post,
+                              normalizer={"type": "NFC"})
+    out["nfd_whitespace"] = base(ch, added_tokens=ch_added, normalizer={"type": "NFD"},
+                                 pre_tokenizer={"type": "Whitespace"}, post_processor=bert_post)
+    out["nfkd_lowercase"] = base(
+        ch, added_tokens=ch_added, post_processor=bert_post, pre_tokenizer={"type": "BertPreTokenizer"},
+        normalizer={"type": "Sequence", "normalizers": [{"type": "NFKD"}, {"type": "StripAccents"},
+                                                        {"type": "Lowercase"}]})
     return out
 
 
@@ -201,7 +268,20 @@ def configs(bl, ch, ms, wp):
 # sweep is most of the run time, the others differ from these only in options the
 # dataset lines and edge cases exercise)
 SWEEP = {"wordpiece_bert", "roberta_aps1_trim1", "modernbert", "bert_bpe", "whitespace", "punct_digits", "split_isolated",
-         "metaspace_first_split1"}
+         "metaspace_first_split1", "xlmr", "albert", "unigram_nmt_nfkc", "nfd_whitespace"}
+# and the sweep of pairs, for the stages that look at neighbouring characters (canonical
+# reordering and composition, Precompiled's grapheme clusters)
+PAIRS = {"xlmr", "unigram_nmt_nfkc", "nfd_whitespace"}
+
+
+def pair_lines():
+    """Every code point (surrogates aside) after U+00A0 and U+FF21, which the SentencePiece
+    charsmaps rewrite (so a cluster of the two is looked up whole, and the code point
+    dropped), and between marks of classes 220 and 230 (reordered around it if it has a
+    class, composed with if it composes); 32 per line."""
+    cps = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    return [" ".join(f"\u00a0{chr(c)} \uff21{chr(c)} a\u0316{chr(c)}\u0301 {chr(c)}\u0308" for c in cps[i:i + 32])
+            for i in range(0, len(cps), 32)]
 
 
 def with_added_tokens(lines, n=10000, seed=7):
@@ -300,19 +380,22 @@ def main():
     from tokenizers import Tokenizer
     data = tp.dataset_lines(shared)
     base = data + tp.edge_lines() + with_added_tokens(data)
-    sweep = tp.sweep_lines()
+    sweep, pairs = tp.sweep_lines(), pair_lines()
     t0 = time.time()
-    bl, ch, ms = train(data)
-    print(f"trained 3 models in {time.time() - t0:.0f} s; {len(base)} texts per configuration, "
-          f"+{len(sweep)} sweep lines for {', '.join(sorted(SWEEP))}")
+    bl, ch, ms, ug = train(data)
+    print(f"trained 4 models in {time.time() - t0:.0f} s; {len(base)} texts per configuration, "
+          f"+{len(sweep)} sweep lines for {', '.join(sorted(SWEEP))}, +{len(pairs)} pair lines for "
+          f"{', '.join(sorted(PAIRS))}")
     bad_total = total = 0
     with tempfile.TemporaryDirectory() as tmp:
         only = set(sys.argv[1:])  # configuration names to run (default: all)
         wp = json.loads((shared / "fixtures" / "wordpiece-uncased" / "tokenizer.json").read_text(encoding="utf-8"))
-        for name, j in configs(bl, ch, ms, wp).items():
+        all_configs = configs(bl, ch, ms, ug, wp)
+        all_configs.update(spm_configs(shared))
+        for name, j in all_configs.items():
             if only and name not in only:
                 continue
-            texts = base + sweep if name in SWEEP else base
+            texts = base + (sweep if name in SWEEP else []) + (pairs if name in PAIRS else [])
             d = Path(tmp) / name
             d.mkdir()
             (d / "tokenizer.json").write_text(json.dumps(j, ensure_ascii=False), encoding="utf-8")
