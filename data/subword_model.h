@@ -1,5 +1,5 @@
 // The model stage of a tokenizer.json: one pre-tokenized piece in, its tokens out (bpe.h,
-// wordpiece_model.h). Torch-free.
+// wordpiece_model.h, unigram_model.h, word_level_model.h). Torch-free.
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,7 @@ points), special-token mask and word ids from tokenizer_dump must equal
 `Tokenizer.from_file(...).encode_batch(texts)`.
 
 Models are trained here on the shared corpus (a byte-level BPE, a character BPE with a "##"
-prefix and [UNK], a Metaspace BPE with byte_fallback, a Metaspace Unigram); each configuration is that model's
+prefix and [UNK], a Metaspace BPE with byte_fallback, a Metaspace Unigram, a WordLevel); each configuration is that model's
 tokenizer.json with its normalizer, pre-tokenizer, post-processor and added tokens written
 by hand, covering every stage and option data/ implements:
   roberta_aps{0,1}_trim{0,1}  ByteLevel + RobertaProcessing, <mask> lstrip (RoBERTa)
@@ -26,6 +26,7 @@ by hand, covering every stage and option data/ implements:
   unigram_nmt_nfkc            Nmt + NFKC + Replace, Metaspace, Unigram with byte_fallback
   unigram_nfc                 NFC, Metaspace, Unigram without byte_fallback
   nfd_whitespace / nfkd_lowercase    NFD; NFKD + StripAccents + Lowercase (character BPE)
+  wordlevel                   NFKC + Lowercase, Whitespace, a trained WordLevel model
 and as transformers converts the shared SentencePiece fixtures (Precompiled charsmap,
 WhitespaceSplit / Metaspace, Unigram, TemplateProcessing):
   xlmr, xlmr_ja, deberta_v3, xlnet, t5, albert (XLNet's stages plus Lowercase)
@@ -104,8 +105,11 @@ def train(lines):
     ug = json.loads(ug.to_str())
     low = min(score for _, score in ug["model"]["vocab"])
     ug["model"]["vocab"] += [[f"<0x{b:02X}>", low] for b in range(256)]
+    wl = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    wl.pre_tokenizer = pre_tokenizers.Whitespace()
+    wl.train_from_iterator(lines, trainers.WordLevelTrainer(vocab_size=3000, special_tokens=["[UNK]", "[CLS]", "[SEP]"]))
     return (json.loads(bl._tokenizer.to_str()),
-            json.loads(ch.to_str()), json.loads(ms.to_str()), ug)
+            json.loads(ch.to_str()), json.loads(ms.to_str()), ug, json.loads(wl.to_str()))
 
 
 def spm_configs(shared):
@@ -136,7 +140,7 @@ def spm_configs(shared):
     return out
 
 
-def configs(bl, ch, ms, ug, wp):
+def configs(bl, ch, ms, ug, wl, wp):
     def base(model_json, **stages):
         j = json.loads(json.dumps(model_json))
         j.update({"normalizer": None, "pre_tokenizer": None, "post_processor": None, "decoder": None})
@@ -261,6 +265,11 @@ def configs(bl, ch, ms, ug, wp):
         ch, added_tokens=ch_added, post_processor=bert_post, pre_tokenizer={"type": "BertPreTokenizer"},
         normalizer={"type": "Sequence", "normalizers": [{"type": "NFKD"}, {"type": "StripAccents"},
                                                         {"type": "Lowercase"}]})
+    wids = wl["model"]["vocab"]
+    out["wordlevel"] = base(wl, added_tokens=[added(t, wids[t], special=True) for t in ("[UNK]", "[CLS]", "[SEP]")],
+                            normalizer={"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]},
+                            pre_tokenizer={"type": "Whitespace"},
+                            post_processor=template(["[CLS]"], ["[SEP]"], {"[CLS]": [wids["[CLS]"]], "[SEP]": [wids["[SEP]"]]}))
     return out
 
 
@@ -382,15 +391,15 @@ def main():
     base = data + tp.edge_lines() + with_added_tokens(data)
     sweep, pairs = tp.sweep_lines(), pair_lines()
     t0 = time.time()
-    bl, ch, ms, ug = train(data)
-    print(f"trained 4 models in {time.time() - t0:.0f} s; {len(base)} texts per configuration, "
+    bl, ch, ms, ug, wl = train(data)
+    print(f"trained 5 models in {time.time() - t0:.0f} s; {len(base)} texts per configuration, "
           f"+{len(sweep)} sweep lines for {', '.join(sorted(SWEEP))}, +{len(pairs)} pair lines for "
           f"{', '.join(sorted(PAIRS))}")
     bad_total = total = 0
     with tempfile.TemporaryDirectory() as tmp:
         only = set(sys.argv[1:])  # configuration names to run (default: all)
         wp = json.loads((shared / "fixtures" / "wordpiece-uncased" / "tokenizer.json").read_text(encoding="utf-8"))
-        all_configs = configs(bl, ch, ms, ug, wp)
+        all_configs = configs(bl, ch, ms, ug, wl, wp)
         all_configs.update(spm_configs(shared))
         for name, j in all_configs.items():
             if only and name not in only:
