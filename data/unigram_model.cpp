@@ -25,14 +25,36 @@ UnigramModel::UnigramModel(std::vector<std::pair<std::string, double>> vocab, in
   for (const auto& [token, score] : vocab_) min_score = std::min(min_score, score);
   for (int32_t id = static_cast<int32_t>(vocab_.size()) - 1; id >= 0; --id)  // the last id wins
     ids_.insert(vocab_[static_cast<size_t>(id)].first, id);
-  for (int32_t id = 0; id < static_cast<int32_t>(vocab_.size()); ++id) {
-    const std::string& token = vocab_[static_cast<size_t>(id)].first;
-    if (!token.empty() && ids_.find(token) == id) prefixes_.insert(token, id + 1);
-  }
-  for (const auto& [token, score] : vocab_) {  // a prefix that is also a token keeps its id
-    for (size_t i = token.empty() ? 0 : utf8::sequence_length(static_cast<unsigned char>(token[0]));
-         i < token.size(); i += utf8::sequence_length(static_cast<unsigned char>(token[i])))
-      prefixes_.insert(std::string_view(token).substr(0, i), 0);
+  // the trie, breadth first: sort the tokens, then each node's range of them splits by the
+  // byte at its depth
+  std::vector<int32_t> order;
+  for (int32_t id = 0; id < static_cast<int32_t>(vocab_.size()); ++id)
+    if (!vocab_[static_cast<size_t>(id)].first.empty() && ids_.find(vocab_[static_cast<size_t>(id)].first) == id)
+      order.push_back(id);
+  std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+    return vocab_[static_cast<size_t>(x)].first < vocab_[static_cast<size_t>(y)].first;
+  });
+  struct Pending {
+    size_t lo, hi, depth;  // tokens order[lo, hi) share the node's depth-byte prefix
+  };
+  std::vector<Pending> queue{{0, order.size(), 0}};
+  nodes_.push_back({0, 0, -1});
+  for (size_t q = 0; q < queue.size(); ++q) {
+    auto [lo, hi, depth] = queue[q];
+    const auto tok = [&](size_t i) -> const std::string& { return vocab_[static_cast<size_t>(order[i])].first; };
+    if (lo < hi && tok(lo).size() == depth) nodes_[q].value = order[lo++];  // sorted: the token itself first
+    nodes_[q].first = static_cast<uint32_t>(edge_byte_.size());
+    for (size_t i = lo; i < hi;) {
+      const auto b = static_cast<uint8_t>(tok(i)[depth]);
+      size_t j = i + 1;
+      while (j < hi && static_cast<uint8_t>(tok(j)[depth]) == b) ++j;
+      edge_byte_.push_back(b);
+      edge_child_.push_back(static_cast<uint32_t>(queue.size()));
+      queue.push_back({i, j, depth + 1});
+      nodes_.push_back({0, 0, -1});
+      i = j;
+    }
+    nodes_[q].count = static_cast<uint32_t>(edge_byte_.size()) - nodes_[q].first;
   }
   unk_score_ = min_score - 10.0;
   for (int b = 0; b < 256; ++b) {
@@ -71,15 +93,15 @@ std::unique_ptr<UnigramModel> UnigramModel::from_json(const nlohmann::json& m, c
 
 void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) const {
   if (piece.empty()) return;
-  struct Node {
+  struct Best {
     double score = 0;
     int32_t id = 0;
     int32_t from = -1;  // byte where the best path's last token starts, -1: none yet
   };
-  thread_local std::vector<Node> best;
+  thread_local std::vector<Best> best;
   thread_local std::vector<uint32_t> char_at;  // byte -> code point index, then the count
   const size_t size = piece.size();
-  best.assign(size + 1, Node{});
+  best.assign(size + 1, Best{});
   char_at.assign(size + 1, 0);
   uint32_t chars = 0;
   for (size_t at = 0; at < size;) {
@@ -88,19 +110,24 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out
     const double here = best[at].score;
     bool single = false;
     const auto offer = [&](size_t end, int32_t id, double score) {
-      Node& t = best[end];
+      Best& t = best[end];
       if (t.from < 0 || score + here > t.score) t = {score + here, id, static_cast<int32_t>(at)};
     };
     // every token that starts here, shortest first, as the trie yields them
-    for (size_t end = at + mblen; end <= size;) {
-      const int32_t v = prefixes_.find(piece.substr(at, end - at));
-      if (v < 0) break;
-      if (v > 0) {
-        offer(end, v - 1, vocab_[static_cast<size_t>(v - 1)].second);
+    uint32_t node = 0;
+    for (size_t end = at; end < size;) {
+      const Node& n = nodes_[node];
+      const uint8_t* bytes = edge_byte_.data() + n.first;
+      const auto b = static_cast<uint8_t>(piece[end]);
+      const uint8_t* hit = std::lower_bound(bytes, bytes + n.count, b);
+      if (hit == bytes + n.count || *hit != b) break;
+      node = edge_child_[n.first + static_cast<uint32_t>(hit - bytes)];
+      ++end;
+      const int32_t id = nodes_[node].value;
+      if (id >= 0) {
+        offer(end, id, vocab_[static_cast<size_t>(id)].second);
         single = single || end == at + mblen;
       }
-      if (end == size) break;
-      end += utf8::sequence_length(static_cast<unsigned char>(piece[end]));
     }
     if (!single) {
       if (unk_id_ < 0)
@@ -116,7 +143,7 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out
   thread_local std::vector<std::pair<uint32_t, uint32_t>> spans;  // byte ranges, last first
   spans.clear();
   for (size_t end = size; end > 0;) {
-    const Node& n = best[end];
+    const Best& n = best[end];
     const size_t from = static_cast<size_t>(n.from);
     spans.emplace_back(static_cast<uint32_t>(from), static_cast<uint32_t>(end));
     end = from;

@@ -37,8 +37,17 @@ class UnigramModel final : public SubwordModel {
 
  private:
   std::vector<std::pair<std::string, double>> vocab_;
-  VocabMap ids_;       // token -> id (the last id of a token given twice)
-  VocabMap prefixes_;  // every prefix of a token at a character boundary -> its id + 1, 0 if no token
+  VocabMap ids_;  // token -> id (the last id of a token given twice)
+  // The tokens as a byte trie (what tokenizers' common_prefix_search walks): node k's
+  // children are edges [first, first + count) sorted by byte; value = token id or -1.
+  struct Node {
+    uint32_t first;
+    uint32_t count;
+    int32_t value;
+  };
+  std::vector<Node> nodes_;
+  std::vector<uint8_t> edge_byte_;
+  std::vector<uint32_t> edge_child_;
   int32_t unk_id_;
   bool byte_fallback_;
   double unk_score_;
