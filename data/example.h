@@ -50,6 +50,7 @@ struct Example {
   std::vector<CharRange> words;      // ascending, disjoint, never include whitespace
   std::vector<EntitySpan> entities;  // ascending, disjoint, non-empty
   std::string intent;                // "" when the example has none; '#'-joined multi-intents kept whole
+  bool pre_split = false;            // words came from the file (CoNLL, JointBERT), text joins them
   SourceRef source;
   // Unknown top-level JSONL fields as (key, raw JSON text), written back by convert.
   std::vector<std::pair<std::string, std::string>> extra;

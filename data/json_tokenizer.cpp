@@ -284,6 +284,13 @@ Encoding JsonTokenizer::encode_words(const std::vector<std::string>& words, bool
   return finish(s, add_special_tokens, word_ids);
 }
 
+bool JsonTokenizer::encode_pre_split(const std::vector<std::string>& words, bool add_special_tokens, Encoding& out,
+                                     std::vector<int32_t>& word_ids) const {
+  if (pre_tokenizer_ && pre_tokenizer_->byte_level_prefix_space() == false) return false;
+  out = encode_words(words, add_special_tokens, word_ids);
+  return true;
+}
+
 Encoding JsonTokenizer::encode(std::string_view text, bool add_special_tokens) const {
   thread_local std::vector<int32_t> words;
   return encode_with_words(text, add_special_tokens, words);

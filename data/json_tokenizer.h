@@ -41,6 +41,9 @@ class JsonTokenizer final : public Tokenizer {
   // byte-level tokenizer without add_prefix_space (transformers' RoBERTa rule).
   Encoding encode_words(const std::vector<std::string>& words, bool add_special_tokens,
                         std::vector<int32_t>& word_ids) const;
+  // encode_words(), false where it would refuse.
+  bool encode_pre_split(const std::vector<std::string>& words, bool add_special_tokens, Encoding& out,
+                        std::vector<int32_t>& word_ids) const override;
   int32_t vocab_size() const override { return static_cast<int32_t>(vocab_.size()); }
   int32_t token_to_id(std::string_view token) const override;
   std::string id_to_token(int32_t id) const override;

@@ -99,6 +99,7 @@ bool example_from_words(const std::vector<std::string_view>& words,
   if (!ok) return false;
   e.text.clear();
   e.words.clear();
+  e.pre_split = true;
   int32_t at = 0;
   for (size_t i = 0; i < words.size(); ++i) {
     if (i > 0) {

@@ -37,6 +37,16 @@ class Tokenizer {
   // Encodes one UTF-8 text; add_special_tokens wraps it as the model expects
   // ([CLS] x [SEP] for BERT, <s> x </s> for XLM-R). Throws InputError on invalid UTF-8.
   virtual Encoding encode(std::string_view utf8, bool add_special_tokens = true) const = 0;
+  // Pre-split words as tokenizer(words, is_split_into_words=True) encodes them: out's
+  // offsets are code points within each word, word_ids[i] the word of token i (-1 for
+  // special tokens). False when this tokenizer takes them as their text joined by spaces
+  // (WordPiece and SentencePiece, which give the same tokens that way) or when transformers
+  // refuses them (byte-level BPE without add_prefix_space, where the text keeps training
+  // equal to serving).
+  virtual bool encode_pre_split(const std::vector<std::string>& /*words*/, bool /*add_special_tokens*/,
+                                Encoding& /*out*/, std::vector<int32_t>& /*word_ids*/) const {
+    return false;
+  }
   virtual int32_t vocab_size() const = 0;
   virtual int32_t token_to_id(std::string_view token) const = 0;  // -1 if absent
   virtual std::string id_to_token(int32_t id) const = 0;

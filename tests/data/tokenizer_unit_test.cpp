@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "data/align.h"
 #include "data/bert_normalizer.h"
 #include "data/bpe.h"
 #include "data/json_tokenizer.h"
@@ -504,6 +505,29 @@ TEST(JsonTokenizer, PreSplitWordsNeedPrefixSpace) {
   // offsets within each word; the lone added space "Ġ" (range of "h") is kept as the first
   // token's prefix at its start but trimmed as a trailing space: empty, as in tokenizers
   EXPECT_EQ(e.offsets, (Offsets{{0, 0}, {0, 0}, {0, 5}, {0, 5}, {0, 0}}));
+}
+
+// Examples whose words came from the file (CoNLL, JointBERT) are encoded as pre-split words
+// where the tokenizer encodes those differently from their text; elsewhere as the text.
+TEST(Align, PreSplitExamplesEncodeWordByWord) {
+  std::string with_prefix = tiny_roberta(R"({"type": "RobertaProcessing", "sep": ["</s>", 1], "cls": ["<s>", 0],
+                                             "trim_offsets": true, "add_prefix_space": true})");
+  with_prefix.replace(with_prefix.find(R"("add_prefix_space": false)"), 25, R"("add_prefix_space": true)");
+  const auto words_tok = triage::data::JsonTokenizer::from_string(with_prefix, "t.json", "/nonexistent");
+  Example e;
+  e.text = "he";
+  e.words = {{0, 1}, {1, 2}};  // "h" and "e", as a reader could hand them over
+  const auto as_text = triage::data::encode_example(*words_tok, e, nullptr, {});
+  EXPECT_EQ(as_text.ids, (std::vector<int32_t>{7, 11}));  // Ġ, he
+  e.pre_split = true;
+  const auto as_words = triage::data::encode_example(*words_tok, e, nullptr, {});
+  EXPECT_EQ(as_words.ids, (std::vector<int32_t>{7, 3, 7, 4}));  // Ġ h, Ġ e: each word on its own
+  EXPECT_EQ(as_words.word_ids, (std::vector<int32_t>{-1, 0, -1, 1}));  // the bare Ġ spans nothing
+  EXPECT_EQ(as_words.offsets[1], (triage::data::CharRange{0, 1}));
+  EXPECT_EQ(as_words.offsets[3], (triage::data::CharRange{1, 2}));  // moved to the word's place
+  // add_prefix_space false: transformers refuses pre-split words; triage encodes the text
+  const auto no_prefix = triage::data::JsonTokenizer::from_string(tiny_roberta(kRoberta), "t.json", "/nonexistent");
+  EXPECT_EQ(triage::data::encode_example(*no_prefix, e, nullptr, {}).ids, (std::vector<int32_t>{11}));
 }
 
 TEST(LoadTokenizer, VocabJsonAndMergesNeedRobertaClass) {
