@@ -146,6 +146,15 @@ std::unique_ptr<JsonTokenizer> JsonTokenizer::from_string(std::string text, cons
   t->raw_matcher_ = AddedTokenMatcher(std::move(raw_patterns), std::move(raw_tokens));
   t->normalized_matcher_ = AddedTokenMatcher(std::move(norm_patterns), std::move(norm_tokens));
 
+  if (t->post_processor_) {  // the ids it puts around a sequence must be tokens
+    TokenSeq around;
+    t->post_processor_->process(around, true);
+    for (const int32_t id : around.ids)
+      if (id < 0 || static_cast<size_t>(id) >= t->vocab_.size())
+        throw InputError(at + "post_processor: special token id " + std::to_string(id) +
+                         " is outside the vocabulary (" + std::to_string(t->vocab_.size()) +
+                         " tokens, added tokens included)");
+  }
   t->token_spaces_.reserve(t->vocab_.size());
   for (const std::string& tok : t->vocab_) t->token_spaces_.push_back(token_spaces(decode32(tok)));
 

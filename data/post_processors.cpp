@@ -182,12 +182,19 @@ std::unique_ptr<PostProcessor> parse_template(const json& j, const std::string& 
     }
   }
   if (!seen_a) throw InputError(where + ".single: the template has no $A");
-  if (j.contains("pair"))  // checked for undefined names too, though only single is used
+  if (j.contains("pair"))  // checked as tokenizers checks it, though only single is used
     for (size_t i = 0; i < j["pair"].size(); ++i) {
       const json& piece = j["pair"][i];
-      if (piece.is_object() && piece.contains("SpecialToken"))
-        ids_of(js::get_string(piece["SpecialToken"], "id", "", where + ".pair"),
-               where + ".pair[" + std::to_string(i) + "]");
+      const std::string pw = where + ".pair[" + std::to_string(i) + "]";
+      if (piece.is_object() && piece.contains("SpecialToken")) {
+        ids_of(js::get_string(piece["SpecialToken"], "id", "", pw), pw);
+      } else if (piece.is_object() && piece.contains("Sequence")) {
+        const std::string id = js::get_string(piece["Sequence"], "id", "", pw);
+        if (id != "A" && id != "B") throw InputError(pw + ": expected sequence A or B, found '" + id + "'");
+      } else {
+        throw InputError(pw + ": expected {\"SpecialToken\": ...} or {\"Sequence\": ...}, found " +
+                         piece.dump().substr(0, 80));
+      }
     }
   return std::make_unique<TemplateProc>(std::move(front), std::move(back));
 }

@@ -420,6 +420,18 @@ TEST(JsonTokenizer, BadFilesNameTheFileAndJsonPath) {
                            "DIR/tokenizer.json: post_processor.special_tokens does not define"),
             std::string::npos) << err(tmpl);
 
+  // found by fuzzing: a template id past the vocabulary, an unknown piece in "pair"
+  const std::string far = tiny_roberta(R"({"type": "TemplateProcessing",
+      "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+      "pair": [], "special_tokens": {"<s>": {"id": "<s>", "ids": [600], "tokens": ["<s>"]}}})");
+  EXPECT_NE(err(far).find("DIR/tokenizer.json: post_processor: special token id 600 is outside the vocabulary (20 "
+                          "tokens, added tokens included)"), std::string::npos) << err(far);
+  const std::string pair = tiny_roberta(R"({"type": "TemplateProcessing",
+      "single": [{"Sequence": {"id": "A", "type_id": 0}}],
+      "pair": [{"SpecialTkeon": {"id": "<s>", "type_id": 0}}], "special_tokens": {}})");
+  EXPECT_NE(err(pair).find("post_processor.pair[0]: expected {\"SpecialToken\": ...} or {\"Sequence\": ...}"),
+            std::string::npos) << err(pair);
+
   std::string overlap = text;
   overlap.replace(overlap.find(R"({"id": 2, "content": "<mask>")"), 29, R"({"id": 2, "content": "hello")");
   EXPECT_NE(err(overlap).find("added_tokens[2]: 'hello' has id 2 but the model vocabulary gives it id 14"),
