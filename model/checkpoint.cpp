@@ -15,6 +15,7 @@
 #include "core/file_io.h"
 #include "core/log.h"
 #include "model/safetensors.h"
+#include "model/tensor_names.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -157,7 +158,7 @@ Checkpoint load_checkpoint(const fs::path& dir, const LoadOptions& options) {
     const bool forced_fresh = head && std::find(reinit.begin(), reinit.end(), head_module) != reinit.end();
     const st::TensorInfo* found = nullptr;
     if (!forced_fresh) {
-      for (const auto& c : candidates(name, prefix)) {
+      for (const auto& c : candidates(checkpoint_tensor_name(config.family, name), prefix)) {
         if ((found = reader.find(c))) break;
       }
     } else {
@@ -167,7 +168,7 @@ Checkpoint load_checkpoint(const fs::path& dir, const LoadOptions& options) {
       if (head) {
         ck.report.initialised.push_back(name);
       } else {
-        missing.push_back(name);
+        missing.push_back(checkpoint_tensor_name(config.family, name));
       }
       continue;
     }
@@ -214,7 +215,7 @@ void save_checkpoint(const fs::path& dir, TokenClassifier& model, const data::To
     for (const auto& item : model->named_parameters(true)) {
       auto t = item.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
       keep.push_back(t);
-      tensors.push_back({item.key(), st::Dtype::F32, t.sizes().vec(), t.data_ptr(),
+      tensors.push_back({checkpoint_tensor_name(model->config().family, item.key()), st::Dtype::F32, t.sizes().vec(), t.data_ptr(),
                          static_cast<size_t>(t.nbytes())});
     }
     st::write(tmp / "model.safetensors", tensors, {{"format", "pt"}});

@@ -1,4 +1,4 @@
-// Parsing and validation of Hugging Face config.json for the BERT family.
+// Parsing and validation of Hugging Face config.json for the BERT-layer families.
 #include "model/config.h"
 
 #include <fstream>
@@ -68,8 +68,21 @@ std::string ModelConfig::architecture() const {
     case Family::Bert: return "BertForTokenClassification";
     case Family::Roberta: return "RobertaForTokenClassification";
     case Family::XlmRoberta: return "XLMRobertaForTokenClassification";
+    case Family::DistilBert: return "DistilBertForTokenClassification";
+    case Family::Electra: return "ElectraForTokenClassification";
   }
   return "BertForTokenClassification";
+}
+
+std::string ModelConfig::base_prefix() const {
+  switch (family) {
+    case Family::Bert: return "bert";
+    case Family::Roberta:
+    case Family::XlmRoberta: return "roberta";
+    case Family::DistilBert: return "distilbert";
+    case Family::Electra: return "electra";
+  }
+  return "bert";
 }
 
 ModelConfig config_from_json(const json& j, const std::string& source) {
@@ -77,7 +90,8 @@ ModelConfig config_from_json(const json& j, const std::string& source) {
   ModelConfig c;
   c.raw = j;
   auto mt = j.find("model_type");
-  if (mt == j.end() || !mt->is_string()) fail(source, "model_type", "missing (expected \"bert\", \"roberta\" or \"xlm-roberta\")");
+  const char* supported = "bert, roberta, xlm-roberta, distilbert, electra";
+  if (mt == j.end() || !mt->is_string()) fail(source, "model_type", std::string("missing (expected one of ") + supported + ")");
   c.model_type = mt->get<std::string>();
   if (c.model_type == "bert") {
     c.family = Family::Bert;
@@ -85,39 +99,56 @@ ModelConfig config_from_json(const json& j, const std::string& source) {
     c.family = Family::Roberta;
   } else if (c.model_type == "xlm-roberta") {
     c.family = Family::XlmRoberta;
+  } else if (c.model_type == "distilbert") {
+    c.family = Family::DistilBert;
+  } else if (c.model_type == "electra") {
+    c.family = Family::Electra;
   } else {
-    fail(source, "model_type", "unsupported model type '" + c.model_type + "' (supported: bert, roberta, xlm-roberta)");
+    fail(source, "model_type", "unsupported model type '" + c.model_type + "' (supported: " + supported + ")");
   }
+  // DistilBERT names the same sizes differently and has no token types (its LayerNorms use
+  // 1e-12, not a key); the others use BERT's keys.
+  const bool distil = c.family == Family::DistilBert;
+  const auto key = [&](const char* bert, const char* distilbert) { return std::string(distil ? distilbert : bert); };
   c.vocab_size = get_int(j, source, "vocab_size", 0, true, 1);
-  c.hidden_size = get_int(j, source, "hidden_size", 0, true, 1);
-  c.num_hidden_layers = get_int(j, source, "num_hidden_layers", 0, true, 1);
-  c.num_attention_heads = get_int(j, source, "num_attention_heads", 0, true, 1);
-  c.intermediate_size = get_int(j, source, "intermediate_size", 0, true, 1);
+  c.hidden_size = get_int(j, source, key("hidden_size", "dim"), 0, true, 1);
+  c.num_hidden_layers = get_int(j, source, key("num_hidden_layers", "n_layers"), 0, true, 1);
+  c.num_attention_heads = get_int(j, source, key("num_attention_heads", "n_heads"), 0, true, 1);
+  c.intermediate_size = get_int(j, source, key("intermediate_size", "hidden_dim"), 0, true, 1);
   c.max_position_embeddings = get_int(j, source, "max_position_embeddings", 512, false, 1);
-  c.type_vocab_size = get_int(j, source, "type_vocab_size", 2, false, 0);
-  c.pad_token_id = get_int(j, source, "pad_token_id", c.family == Family::Bert ? 0 : 1, false, 0);
-  c.layer_norm_eps = get_double(j, source, "layer_norm_eps", 1e-12);
-  c.hidden_dropout_prob = get_double(j, source, "hidden_dropout_prob", 0.1);
-  c.attention_probs_dropout_prob = get_double(j, source, "attention_probs_dropout_prob", 0.1);
-  c.classifier_dropout = get_double(j, source, "classifier_dropout", -1);
+  c.type_vocab_size = distil ? 0 : get_int(j, source, "type_vocab_size", 2, false, 0);
+  c.pad_token_id = get_int(j, source, "pad_token_id", c.roberta_positions() ? 1 : 0, false, 0);
+  c.layer_norm_eps = distil ? 1e-12 : get_double(j, source, "layer_norm_eps", 1e-12);
+  c.hidden_dropout_prob = get_double(j, source, key("hidden_dropout_prob", "dropout"), 0.1);
+  c.attention_probs_dropout_prob = get_double(j, source, key("attention_probs_dropout_prob", "attention_dropout"), 0.1);
+  c.classifier_dropout = distil ? -1 : get_double(j, source, "classifier_dropout", -1);
+  c.embedding_size = c.family == Family::Electra ? get_int(j, source, "embedding_size", c.hidden_size, false, 1)
+                                                 : c.hidden_size;
+  if (distil) {
+    if (auto s = j.find("sinusoidal_pos_embds"); s != j.end() && !s->is_null()) {
+      if (!s->is_boolean()) fail(source, "sinusoidal_pos_embds", "expected true or false, found " + s->dump());
+      c.frozen_positions = s->get<bool>();
+    }
+  }
   if (c.hidden_size % c.num_attention_heads != 0)
-    fail(source, "num_attention_heads", "hidden_size " + std::to_string(c.hidden_size) +
-                                            " is not a multiple of num_attention_heads " +
+    fail(source, key("num_attention_heads", "n_heads"), key("hidden_size ", "dim ") + std::to_string(c.hidden_size) +
+                                            " is not a multiple of " + key("num_attention_heads ", "n_heads ") +
                                             std::to_string(c.num_attention_heads));
   if (c.pad_token_id >= c.vocab_size)
     fail(source, "pad_token_id", "must be < vocab_size " + std::to_string(c.vocab_size));
-  if (auto act = j.find("hidden_act"); act != j.end()) {
-    if (!act->is_string()) fail(source, "hidden_act", "expected a string, found " + act->dump());
+  const std::string act_key = key("hidden_act", "activation");
+  if (auto act = j.find(act_key); act != j.end()) {
+    if (!act->is_string()) fail(source, act_key, "expected a string, found " + act->dump());
     c.hidden_act = act->get<std::string>();
   }
   if (c.hidden_act != "gelu" && c.hidden_act != "gelu_new" && c.hidden_act != "gelu_pytorch_tanh" &&
       c.hidden_act != "relu")
-    fail(source, "hidden_act", "unsupported activation '" + c.hidden_act + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)");
+    fail(source, act_key, "unsupported activation '" + c.hidden_act + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)");
   if (auto pe = j.find("position_embedding_type"); pe != j.end() && !pe->is_null()) {
     if (!pe->is_string() || pe->get<std::string>() != "absolute")
       fail(source, "position_embedding_type", "only \"absolute\" is supported, found " + pe->dump());
   }
-  if (c.family != Family::Bert && c.max_position_embeddings <= c.position_offset())
+  if (c.roberta_positions() && c.max_position_embeddings <= c.position_offset())
     fail(source, "max_position_embeddings", "must exceed pad_token_id + 1 for roberta-style models");
   c.labels = read_id2label(j, source);
   if (auto il = j.find("triage_intent_labels"); il != j.end() && !il->is_null()) {
@@ -147,17 +178,29 @@ json config_to_json(const ModelConfig& c) {
   j["model_type"] = c.model_type;
   j["architectures"] = json::array({c.architecture()});
   j["vocab_size"] = c.vocab_size;
-  j["hidden_size"] = c.hidden_size;
-  j["num_hidden_layers"] = c.num_hidden_layers;
-  j["num_attention_heads"] = c.num_attention_heads;
-  j["intermediate_size"] = c.intermediate_size;
   j["max_position_embeddings"] = c.max_position_embeddings;
-  j["type_vocab_size"] = c.type_vocab_size;
   j["pad_token_id"] = c.pad_token_id;
-  j["layer_norm_eps"] = c.layer_norm_eps;
-  j["hidden_dropout_prob"] = c.hidden_dropout_prob;
-  j["attention_probs_dropout_prob"] = c.attention_probs_dropout_prob;
-  j["hidden_act"] = c.hidden_act;
+  if (c.family == Family::DistilBert) {
+    j["dim"] = c.hidden_size;
+    j["n_layers"] = c.num_hidden_layers;
+    j["n_heads"] = c.num_attention_heads;
+    j["hidden_dim"] = c.intermediate_size;
+    j["dropout"] = c.hidden_dropout_prob;
+    j["attention_dropout"] = c.attention_probs_dropout_prob;
+    j["activation"] = c.hidden_act;
+    j["sinusoidal_pos_embds"] = c.frozen_positions;
+  } else {
+    j["hidden_size"] = c.hidden_size;
+    j["num_hidden_layers"] = c.num_hidden_layers;
+    j["num_attention_heads"] = c.num_attention_heads;
+    j["intermediate_size"] = c.intermediate_size;
+    j["type_vocab_size"] = c.type_vocab_size;
+    j["layer_norm_eps"] = c.layer_norm_eps;
+    j["hidden_dropout_prob"] = c.hidden_dropout_prob;
+    j["attention_probs_dropout_prob"] = c.attention_probs_dropout_prob;
+    j["hidden_act"] = c.hidden_act;
+    if (c.family == Family::Electra) j["embedding_size"] = c.embedding_size;
+  }
   json id2label = json::object(), label2id = json::object();
   for (size_t i = 0; i < c.labels.size(); ++i) {
     id2label[std::to_string(i)] = c.labels[i];

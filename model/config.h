@@ -1,6 +1,7 @@
-// Encoder configuration as read from a Hugging Face config.json: the BERT family
-// (bert, MiniLM, roberta, xlm-roberta), the token labels (id2label) and triage's intent
-// labels. Validation errors name the file and the key, what was expected and found.
+// Encoder configuration as read from a Hugging Face config.json: the families built of
+// BERT's post-LayerNorm layers (bert and MiniLM, roberta, xlm-roberta, distilbert, electra),
+// each with its own key names, the token labels (id2label) and triage's intent labels.
+// Validation errors name the file and the key, what was expected and found.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +13,14 @@
 
 namespace triage::model {
 
-enum class Family { Bert, Roberta, XlmRoberta };
+enum class Family { Bert, Roberta, XlmRoberta, DistilBert, Electra };
 
 struct ModelConfig {
   Family family = Family::Bert;
   std::string model_type = "bert";        // as written in config.json
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
+  int64_t embedding_size = 0;             // electra: embeddings width, projected to hidden_size
   int64_t num_hidden_layers = 0;
   int64_t num_attention_heads = 0;
   int64_t intermediate_size = 0;
@@ -30,14 +32,16 @@ struct ModelConfig {
   double attention_probs_dropout_prob = 0.1;
   double classifier_dropout = -1;         // < 0: use hidden_dropout_prob, as transformers does
   std::string hidden_act = "gelu";        // gelu (erf), gelu_new / gelu_pytorch_tanh, relu
+  bool frozen_positions = false;          // distilbert sinusoidal_pos_embds: not trained
   std::vector<std::string> labels;        // token labels, index = class id (id2label)
   std::vector<std::string> intent_labels; // empty: no intent head
   nlohmann::json raw;                     // the whole file, so unknown keys survive a save
 
   int64_t head_dim() const { return hidden_size / num_attention_heads; }
+  bool roberta_positions() const { return family == Family::Roberta || family == Family::XlmRoberta; }
   // Roberta-style position ids start past the padding index.
-  int64_t position_offset() const { return family == Family::Bert ? 0 : pad_token_id + 1; }
-  std::string base_prefix() const { return family == Family::Bert ? "bert" : "roberta"; }
+  int64_t position_offset() const { return roberta_positions() ? pad_token_id + 1 : 0; }
+  std::string base_prefix() const;   // the backbone's name in tensor names: "bert", "roberta", ...
   std::string architecture() const;  // "BertForTokenClassification", ...
 };
 

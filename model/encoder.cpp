@@ -1,4 +1,4 @@
-// BERT-family encoder forward pass: composite torch ops, or triage's fused kernels.
+// Encoder forward pass (BERT's post-LayerNorm layers): composite torch ops, or triage's fused kernels.
 #include "model/encoder.h"
 
 #include <cmath>
@@ -31,16 +31,18 @@ torch::Tensor roberta_position_ids(const torch::Tensor& input_ids, int64_t paddi
 }
 
 EmbeddingsImpl::EmbeddingsImpl(const ModelConfig& c) {
+  const int64_t width = c.embedding_size > 0 ? c.embedding_size : c.hidden_size;
   word_embeddings = register_module(
-      "word_embeddings", nn::Embedding(nn::EmbeddingOptions(c.vocab_size, c.hidden_size)));
+      "word_embeddings", nn::Embedding(nn::EmbeddingOptions(c.vocab_size, width)));
   position_embeddings = register_module(
       "position_embeddings",
-      nn::Embedding(nn::EmbeddingOptions(c.max_position_embeddings, c.hidden_size)));
+      nn::Embedding(nn::EmbeddingOptions(c.max_position_embeddings, width)));
+  if (c.frozen_positions) position_embeddings->weight.set_requires_grad(false);
   if (c.type_vocab_size > 0)
     token_type_embeddings = register_module(
         "token_type_embeddings",
-        nn::Embedding(nn::EmbeddingOptions(c.type_vocab_size, c.hidden_size)));
-  LayerNorm = register_module("LayerNorm", layer_norm(c.hidden_size, c.layer_norm_eps));
+        nn::Embedding(nn::EmbeddingOptions(c.type_vocab_size, width)));
+  LayerNorm = register_module("LayerNorm", layer_norm(width, c.layer_norm_eps));
   dropout = register_module("dropout", nn::Dropout(c.hidden_dropout_prob));
 }
 
@@ -137,6 +139,8 @@ torch::Tensor LayerImpl::forward_fused(const torch::Tensor& x, const torch::Tens
 
 BackboneImpl::BackboneImpl(const ModelConfig& c) : config(c) {
   embeddings = register_module("embeddings", Embeddings(c));
+  if (c.embedding_size > 0 && c.embedding_size != c.hidden_size)
+    embeddings_project = register_module("embeddings_project", nn::Linear(c.embedding_size, c.hidden_size));
   encoder = register_module("encoder", std::make_shared<torch::nn::Module>("Encoder"));
   layer = encoder->register_module("layer", nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
@@ -148,19 +152,20 @@ BackboneImpl::BackboneImpl(const ModelConfig& c) : config(c) {
 torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                     const torch::Tensor& token_type_ids) {
   torch::Tensor position_ids;
-  if (config.family == Family::Bert) {
-    position_ids = torch::arange(input_ids.size(1), input_ids.options()).unsqueeze(0).expand_as(input_ids);
-  } else {
+  if (config.roberta_positions()) {
     position_ids = roberta_position_ids(input_ids, config.pad_token_id);
+  } else {
+    position_ids = torch::arange(input_ids.size(1), input_ids.options()).unsqueeze(0).expand_as(input_ids);
   }
+  const auto project = [&](torch::Tensor x) { return embeddings_project ? embeddings_project(x) : x; };
   auto types = token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids);
   if (kernels::use_fused(kernel_mode, input_ids.is_cuda())) {
-    auto x = embeddings->forward_fused(input_ids, position_ids, types);
+    auto x = project(embeddings->forward_fused(input_ids, position_ids, types));
     auto key_mask = attention_mask.defined() ? attention_mask.ne(0) : torch::ones_like(input_ids, torch::kBool);  // [b, s]
     for (auto& l : layers) x = l->forward_fused(x, key_mask);
     return x;
   }
-  auto x = embeddings(input_ids, position_ids, types);
+  auto x = project(embeddings(input_ids, position_ids, types));
   // [b, 1, 1, s]: every query attends to the non-padding keys of its row. No mask (nothing
   // padded) lets SDPA take its fused kernels instead of the masked path.
   torch::Tensor mask;

