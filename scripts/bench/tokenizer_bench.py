@@ -5,7 +5,9 @@ Corpus: every text line of ../shared/datasets (bitext_cs + snips seq.in, bitext_
 texts; all splits). Tokenizers: ../shared/fixtures/wordpiece-uncased (triage's WordPiece),
 and a RoBERTa-style byte-level BPE trained here on the corpus (50,265 tokens at most, as
 roberta-base; saved by transformers' RobertaTokenizerFast, run by triage's tokenizer.json
-pipeline). Both sides encode each
+pipeline), and an XLM-R-style Unigram: a SentencePiece unigram model (nmt_nfkc rules, 8,000
+pieces at most) trained here on the corpus, converted by transformers' XLMRobertaTokenizer
+(Precompiled charsmap, WhitespaceSplit + Metaspace, Unigram). Both sides encode each
 line with special tokens, no truncation or padding, for at least --seconds, and report
 lines/s. HF runs in a child process with RAYON_NUM_THREADS=1 and TOKENIZERS_PARALLELISM=false,
 once as a loop of Tokenizer.encode(line) and once as encode_batch(all lines).
@@ -80,6 +82,22 @@ def roberta_dir(lines, tmp):
     return out
 
 
+def unigram_dir(lines, tmp):
+    """An XLM-R-style tokenizer.json from a SentencePiece unigram model trained on the corpus."""
+    import sentencepiece as spm
+    from transformers import AutoTokenizer
+    src = tmp / "spm"
+    src.mkdir()
+    (tmp / "spm.txt").write_text("".join(l + "\n" for l in lines), encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(tmp / "spm.txt"), model_prefix=str(src / "sentencepiece.bpe"),
+                                   vocab_size=8000, model_type="unigram", hard_vocab_limit=False,
+                                   num_threads=1, minloglevel=2)
+    (src / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "XLMRobertaTokenizer"}))
+    out = tmp / "unigram"
+    AutoTokenizer.from_pretrained(str(src)).save_pretrained(str(out))
+    return out
+
+
 def cpu_model():
     try:
         for line in open("/proc/cpuinfo"):
@@ -110,7 +128,8 @@ def main():
         corpus = Path(tmp) / "corpus.txt"
         corpus.write_text("".join(l + "\n" for l in lines), encoding="utf-8")
         for name, tok_dir in (("wordpiece-uncased", shared / "fixtures" / "wordpiece-uncased"),
-                              ("byte-level BPE, RoBERTa style", roberta_dir(lines, Path(tmp)))):
+                              ("byte-level BPE, RoBERTa style", roberta_dir(lines, Path(tmp))),
+                              ("Unigram, XLM-R style", unigram_dir(lines, Path(tmp)))):
             results = [json.loads(subprocess.run([str(bench), str(tok_dir), str(corpus), "--seconds", str(args.seconds)],
                                                  check=True, capture_output=True, text=True).stdout)]
             env = dict(os.environ, RAYON_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
