@@ -124,12 +124,8 @@ ModelConfig config_from_json(const json& j, const std::string& source) {
   c.classifier_dropout = distil ? -1 : get_double(j, source, "classifier_dropout", -1);
   c.embedding_size = c.family == Family::Electra ? get_int(j, source, "embedding_size", c.hidden_size, false, 1)
                                                  : c.hidden_size;
-  if (distil) {
-    if (auto s = j.find("sinusoidal_pos_embds"); s != j.end() && !s->is_null()) {
-      if (!s->is_boolean()) fail(source, "sinusoidal_pos_embds", "expected true or false, found " + s->dump());
-      c.frozen_positions = s->get<bool>();
-    }
-  }
+  // distilbert's sinusoidal_pos_embds only initialises the position table, which the
+  // checkpoint holds and transformers 5 trains like any other: nothing to do here
   if (c.hidden_size % c.num_attention_heads != 0)
     fail(source, key("num_attention_heads", "n_heads"), key("hidden_size ", "dim ") + std::to_string(c.hidden_size) +
                                             " is not a multiple of " + key("num_attention_heads ", "n_heads ") +
@@ -188,7 +184,6 @@ json config_to_json(const ModelConfig& c) {
     j["dropout"] = c.hidden_dropout_prob;
     j["attention_dropout"] = c.attention_probs_dropout_prob;
     j["activation"] = c.hidden_act;
-    j["sinusoidal_pos_embds"] = c.frozen_positions;
   } else {
     j["hidden_size"] = c.hidden_size;
     j["num_hidden_layers"] = c.num_hidden_layers;

@@ -32,7 +32,6 @@ struct ModelConfig {
   double attention_probs_dropout_prob = 0.1;
   double classifier_dropout = -1;         // < 0: use hidden_dropout_prob, as transformers does
   std::string hidden_act = "gelu";        // gelu (erf), gelu_new / gelu_pytorch_tanh, relu
-  bool frozen_positions = false;          // distilbert sinusoidal_pos_embds: not trained
   std::vector<std::string> labels;        // token labels, index = class id (id2label)
   std::vector<std::string> intent_labels; // empty: no intent head
   nlohmann::json raw;                     // the whole file, so unknown keys survive a save

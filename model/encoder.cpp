@@ -37,7 +37,6 @@ EmbeddingsImpl::EmbeddingsImpl(const ModelConfig& c) {
   position_embeddings = register_module(
       "position_embeddings",
       nn::Embedding(nn::EmbeddingOptions(c.max_position_embeddings, width)));
-  if (c.frozen_positions) position_embeddings->weight.set_requires_grad(false);
   if (c.type_vocab_size > 0)
     token_type_embeddings = register_module(
         "token_type_embeddings",

@@ -9,7 +9,9 @@ fp16 checkpoint, and the MiniLM-L6-H384 package weights with a seeded token head
   2. batch invariance: each item alone vs in the padded batch: max |diff| <= 1e-5;
   1 and 2 hold for both CPU paths: composite ops and prepacked oneDNN weights (packed_*);
   3. the directory triage saves loads in AutoModelForTokenClassification with no missing
-     keys and gives the same logits (max |diff| <= 1e-6, the weights are copied exactly).
+     keys and gives the same logits (max |diff| <= 1e-6, the weights are copied exactly);
+  4. gradients: one plain step p -= 0.5 * grad of the token cross-entropy (dropout off) from the same weights, triage's parameters against transformers':
+     max |diff| <= 1e-5 (transformers 5 trains DistilBERT's sinusoidal positions too).
 Usage: model_parity.py DUMP_BINARY   (exit 0 pass, 1 fail, 77 skipped)
 """
 import os
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-TOL_HF, TOL_BATCH, TOL_ROUNDTRIP = 1e-4, 1e-5, 1e-6
+TOL_HF, TOL_BATCH, TOL_ROUNDTRIP, TOL_STEP = 1e-4, 1e-5, 1e-6, 1e-5
 
 
 def main():
@@ -68,9 +70,13 @@ def main():
         inp = os.path.join(tmp, f"{name}-in.safetensors")
         out = os.path.join(tmp, f"{name}-out.safetensors")
         saved = os.path.join(tmp, f"{name}-saved")
-        save_file({"input_ids": ids.contiguous(), "attention_mask": mask.contiguous()}, inp)
-        r = subprocess.run([dump, "--model", model_dir, "--inputs", inp, "--out", out, "--save", saved],
-                           capture_output=True, text=True)
+        g = torch.Generator().manual_seed(4)
+        labels = torch.randint(0, ref_model.config.num_labels, ids.shape, generator=g)
+        labels[mask == 0] = -100
+        stepped = os.path.join(tmp, f"{name}-step")
+        save_file({"input_ids": ids.contiguous(), "attention_mask": mask.contiguous(), "labels": labels}, inp)
+        r = subprocess.run([dump, "--model", model_dir, "--inputs", inp, "--out", out, "--save", saved,
+                            "--step", stepped], capture_output=True, text=True)
         if r.returncode != 0:
             failures.append(f"{name}: model_dump exited {r.returncode}: {r.stderr.strip()}")
             print(f"{name:14s} FAILED to run: {r.stderr.strip()}")
@@ -89,9 +95,24 @@ def main():
         d_rt = (rt - ref).abs()[valid].max().item()
         missing = list(info.get("missing_keys", []))
         labels_ok = back.config.id2label == ref_model.config.id2label
-        ok = d_hf <= TOL_HF and d_batch <= TOL_BATCH and d_rt <= TOL_ROUNDTRIP and not missing and labels_ok
+        # one gradient step on each side from the same weights (fp32)
+        hf = AutoModelForTokenClassification.from_pretrained(model_dir, torch_dtype=torch.float32,
+                                                             attn_implementation="eager").eval()  # dropout off
+        hf.zero_grad()
+        hf(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+        with torch.no_grad():
+            for p in hf.parameters():
+                if p.grad is not None:
+                    p.sub_(0.5 * p.grad)
+        mine = load_file(os.path.join(stepped, "model.safetensors"))
+        theirs = hf.state_dict()
+        d_step = max((mine[k] - theirs[k].float()).abs().max().item() for k in mine if k in theirs)
+        step_keys = set(mine) == {k for k in theirs if not k.endswith("position_ids")}
+        ok = (d_hf <= TOL_HF and d_batch <= TOL_BATCH and d_rt <= TOL_ROUNDTRIP and not missing and labels_ok
+              and d_step <= TOL_STEP and step_keys)
         print(f"{name:14s} batch={tuple(ids.shape)} |triage-hf|={d_hf:.2e} (<= {TOL_HF:g})  "
               f"|alone-batched|={d_batch:.2e} (<= {TOL_BATCH:g})  roundtrip={d_rt:.2e} "
+              f"step={d_step:.2e} (<= {TOL_STEP:g}{'' if step_keys else ', TENSOR NAMES DIFFER'}) "
               f"missing_keys={missing} id2label_kept={labels_ok} {hf_dtype_note} {'ok' if ok else 'FAIL'}")
         if not ok:
             failures.append(name)

@@ -6,6 +6,10 @@
 // packed_alone_logits from the prepacked CPU path (model/packed_cpu.h), and intent_logits
 // when the model has an intent head.
 // --save writes the loaded model back with save_checkpoint (round trip into transformers).
+// --step DIR3 (IN also holds labels [batch, seq] I64, -100 = ignored): from the checkpoint
+// as loaded, dropout off, one plain gradient step p -= 0.5 * dL/dp on the token
+// cross-entropy of the padded batch, saved to DIR3 (the training gradients against
+// transformers').
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -31,20 +35,21 @@ torch::Tensor read_i64(const st::Reader& r, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model_dir, inputs, out, save;
+  std::string model_dir, inputs, out, save, step;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--model") model_dir = argv[i + 1];
     else if (k == "--inputs") inputs = argv[i + 1];
     else if (k == "--out") out = argv[i + 1];
     else if (k == "--save") save = argv[i + 1];
+    else if (k == "--step") step = argv[i + 1];
     else {
       std::cerr << "model_dump: unknown argument " << k << "\n";
       return 2;
     }
   }
   if (model_dir.empty() || inputs.empty() || out.empty()) {
-    std::cerr << "usage: model_dump --model DIR --inputs IN.safetensors --out OUT.safetensors [--save DIR]\n";
+    std::cerr << "usage: model_dump --model DIR --inputs IN.safetensors --out OUT.safetensors [--save DIR] [--step DIR]\n";
     return 2;
   }
   return triage::run_main("model_dump", [&] {
@@ -54,6 +59,21 @@ int main(int argc, char** argv) {
     auto reader = st::Reader::open(inputs);
     auto ids = read_i64(reader, "input_ids");
     auto mask = read_i64(reader, "attention_mask");
+    if (!step.empty()) {
+      auto labels = read_i64(reader, "labels");
+      auto fresh = model::load_checkpoint(model_dir, opt);
+      fresh.model->eval();  // dropout off; gradients are recorded all the same
+      auto loss = fresh.model->token_loss(fresh.model->forward(ids, mask).token_logits, labels);
+      loss.backward();
+      {
+        torch::NoGradGuard no_grad;
+        for (auto& p : fresh.model->parameters())
+          if (p.grad().defined()) p.sub_(0.5 * p.grad());
+      }
+      model::CheckpointMeta meta;
+      meta.base_model = model_dir;
+      model::save_checkpoint(step, fresh.model, nullptr, meta);
+    }
     torch::InferenceMode guard;
     // The padded batch, and each item alone on its unpadded length (no mask: the Predictor's
     // path for a lone sequence), with the composite ops and again with prepacked weights.
