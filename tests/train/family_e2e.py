@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Every encoder family beyond bert / roberta end to end (issue 17): for distilbert and
+electra (embedding_size != hidden_size), a tiny random base model saved by transformers
+with the shared WordPiece tokenizer, then
+  1. triage-train fine-tunes it (JointBERT set from the generated corpus, 120 steps): the
+     training loss falls (mean of the last 3 records below the first record's) and best/ and
+     last/ are written;
+  2. the saved checkpoint loads in AutoModelForTokenClassification with no missing keys;
+  3. triage-eval --model reports on the test split;
+  4. triage-serve answers /v1/route for texts with accents, CJK and emoji; every entity is
+     text[start:end], and the spans equal transformers' token-classification pipeline
+     (aggregation "first", word-aware for WordPiece) on the same checkpoint, up to the
+     combining marks after a span's last letter, which triage keeps with their letter and
+     the pipeline leaves out (uncased WordPiece strips them, so no token covers them);
+  5. /admin/reload switches the running server from one family to the other and back, and
+     the answers follow the loaded model.
+Needs ../shared/fixtures/wordpiece-uncased (TRIAGE_SHARED_DIR). Exit 0 pass, 1 fail, 77
+skipped. Env: TRIAGE_BIN_DIR.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "serve_http"))
+import serve_fixture as sf  # noqa: E402
+
+BIN = sf.BIN
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED = os.environ.get("TRIAGE_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
+TOKEN = "family-e2e-token"
+
+
+def run(cmd, what):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"FAIL: {what} exited {r.returncode}\n{r.stderr[-3000:]}")
+        sys.exit(1)
+    return r.stdout
+
+
+def main():
+    try:
+        import torch
+        from transformers import (AutoModelForTokenClassification, AutoTokenizer, DistilBertConfig, DistilBertModel,
+                                  ElectraConfig, ElectraModel, pipeline)
+        from transformers.utils import logging
+    except ImportError as e:
+        print(f"SKIP: python oracle unavailable ({e})")
+        return 77
+    fixture = os.path.join(SHARED, "fixtures", "wordpiece-uncased")
+    if not os.path.isdir(fixture):
+        print(f"SKIP: shared fixtures not found at {fixture}")
+        return 77
+    logging.set_verbosity_error()
+    tmp = tempfile.mkdtemp(prefix="triage-family-")
+    corpus = os.path.join(tmp, "corpus")
+    run([os.path.join(BIN, "triage-data"), "generate", corpus, "--seed", "7", "--train", "240", "--dev", "24",
+         "--test", "40"], "triage-data generate")
+    jb = os.path.join(tmp, "jointbert")
+    for split in ("train", "dev", "test"):
+        run([os.path.join(BIN, "triage-data"), "convert", f"{corpus}/{split}.jsonl", f"{jb}/{split}",
+             "--to", "jointbert"], f"triage-data convert {split}")
+
+    vocab = 30522
+    torch.manual_seed(0)
+    bases = {
+        "distilbert": DistilBertModel(DistilBertConfig(vocab_size=vocab, dim=32, n_layers=2, n_heads=4, hidden_dim=48,
+                                                       max_position_embeddings=130)),
+        "electra": ElectraModel(ElectraConfig(vocab_size=vocab, embedding_size=16, hidden_size=32, num_hidden_layers=2,
+                                              num_attention_heads=4, intermediate_size=48,
+                                              max_position_embeddings=130)),
+    }
+    trained = {}
+    for family, m in bases.items():
+        base = os.path.join(tmp, f"tiny-{family}")
+        m.save_pretrained(base)
+        for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+            shutil.copy(os.path.join(fixture, f), base)
+        out = os.path.join(tmp, f"out-{family}")
+        run([os.path.join(BIN, "triage-train"), "--set", f"model.base={base}", "--set", "model.max_seq_len=64",
+             "--set", "run.epochs=4", "--set", "run.batch_size=8", "--set", "run.threads=2", "--set", "optim.lr=3e-3",
+             "--set", "run.log_every=10", "--set", "run.eval_every=0", "--set", f"data.train={jb}/train",
+             "--set", f"data.dev={jb}/dev", "--set", f"run.output_dir={out}"], f"triage-train ({family})")
+        losses = [r["loss"] for r in map(json.loads, open(os.path.join(out, "metrics.jsonl")))
+                  if r.get("type") == "train"]
+        if len(losses) < 4 or sum(losses[-3:]) / 3 >= losses[0]:
+            print(f"FAIL: {family}: the training loss did not fall: {losses}")
+            return 1
+        for d in ("best", "last"):
+            if not os.path.exists(os.path.join(out, d, "model.safetensors")):
+                print(f"FAIL: {family}: {d}/ was not written")
+                return 1
+        model = os.path.join(out, "last")
+        _, info = AutoModelForTokenClassification.from_pretrained(model, output_loading_info=True)
+        if info.get("missing_keys"):
+            print(f"FAIL: {family}: transformers misses {info['missing_keys']} in what triage saved")
+            return 1
+        report = run([os.path.join(BIN, "triage-eval"), "--model", model, "--data", f"{jb}/test"], "triage-eval")
+        print(f"{family}: loss {losses[0]:.3f} -> {losses[-1]:.3f} over {len(losses)} records; triage-eval:",
+              [l.strip() for l in report.splitlines() if "micro avg" in l or "accuracy" in l][:2])
+        trained[family] = model
+
+    probe = sf.TEXTS + [json.loads(l)["turns"][0]["text"] for l in open(f"{corpus}/test.jsonl") if l.strip()][:30]
+    first, second = trained["distilbert"], trained["electra"]
+    srv = sf.Server(first, tmp, env={"TRIAGE_ADMIN_TOKEN": TOKEN})
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        versions = []
+        for i, model in enumerate((first, second, first)):
+            if i > 0:
+                r = srv.post("/admin/reload", {"model": model}, headers=auth, timeout=120)
+                if r.status != 200 or r.json().get("status") != "reloaded":
+                    print(f"FAIL: reload to {model}: {r}")
+                    return 1
+            versions.append(srv.call("GET", "/v1/info").json()["model"].get("version"))
+            pipe = pipeline("token-classification", model=AutoModelForTokenClassification.from_pretrained(model),
+                            tokenizer=AutoTokenizer.from_pretrained(model), aggregation_strategy="first", device="cpu")
+            bad = n = 0
+            for text in probe:
+                r = srv.post("/v1/route", {"text": text})
+                if r.status != 200:
+                    print(f"FAIL: /v1/route answered {r.status} for {text!r}: {r.body[:300]!r}")
+                    return 1
+                ents = r.json()["entities"]
+                for e in ents:
+                    if text[e["start"]:e["end"]] != e["text"] or e["start"] >= e["end"]:
+                        print(f"FAIL: entity {e} is not text[start:end] of {text!r}")
+                        return 1
+                def with_marks(end):
+                    while end < len(text) and unicodedata.category(text[end]) == "Mn":
+                        end += 1
+                    return end
+                got = sorted((e["start"], e["end"], e["label"]) for e in ents)
+                want = sorted((e["start"], with_marks(e["end"]), e["entity_group"]) for e in pipe(text)
+                              if e["end"] > e["start"])
+                n += len(want)
+                if got != want:
+                    bad += 1
+                    if bad <= 3:
+                        print(f"  MISMATCH {os.path.basename(os.path.dirname(model))} {text!r}\n"
+                              f"    transformers {want}\n    triage       {got}")
+            print(f"/v1/route on {os.path.basename(os.path.dirname(model))}: {len(probe)} texts, {n} entities, "
+                  f"{bad} texts differ from the transformers pipeline")
+            if bad:
+                return 1
+        if versions[0] == versions[1] or versions[0] != versions[2]:
+            print(f"FAIL: /v1/info versions across the reloads: {versions}")
+            return 1
+    finally:
+        srv.stop()
+    print("family e2e: distilbert and electra train, evaluate, serve and reload")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
