@@ -12,13 +12,12 @@
 
 #include "core/error.h"
 #include "data/json_stage.h"
+#include "data/piece_cache.h"
 #include "data/utf8.h"
 
 namespace triage::data {
 
 namespace {
-
-std::atomic<uint64_t> g_next_instance{1};
 
 uint64_t pair_key(int32_t a, int32_t b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
@@ -31,19 +30,6 @@ uint64_t mix(uint64_t k) {
   k *= 0xc4ceb9fe1a85ec53ULL;
   return k ^ (k >> 33);
 }
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return VocabMap::hash(s); }
-};
-
-// The per-thread cache of one model at a time (switching models clears it).
-struct WordCache {
-  uint64_t instance = 0;
-  std::unordered_map<std::string, std::vector<PieceToken>, StringHash, std::equal_to<>> words;
-};
-constexpr size_t kCacheWords = 10000;
-constexpr size_t kCacheMaxBytes = 256;
 
 struct Symbol {
   int32_t id;
@@ -64,7 +50,7 @@ struct Candidate {
 
 BpeModel::BpeModel(std::vector<std::string> vocab, const std::vector<std::pair<std::string, std::string>>& merges,
                    BpeOptions options, const std::string& where)
-    : vocab_(std::move(vocab)), options_(std::move(options)), instance_(g_next_instance++) {
+    : vocab_(std::move(vocab)), options_(std::move(options)), instance_(PieceCache::new_instance()) {
   for (size_t i = 0; i < vocab_.size(); ++i)
     if (!ids_.insert(vocab_[i], static_cast<int32_t>(i)))
       throw InputError(where + ".vocab: token '" + vocab_[i] + "' has two ids (" + std::to_string(ids_.find(vocab_[i])) +
@@ -122,19 +108,11 @@ void BpeModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) co
       return;
     }
   }
-  thread_local WordCache cache;
-  if (cache.instance != instance_) {
-    cache.words.clear();
-    cache.instance = instance_;
-  }
-  if (auto it = cache.words.find(piece); it != cache.words.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
-    return;
-  }
+  PieceCache& cache = PieceCache::for_thread(instance_);
+  if (cache.find(piece, out)) return;
   const size_t first = out.size();
   merge(piece, out);
-  if (piece.size() < kCacheMaxBytes && cache.words.size() < kCacheWords)
-    cache.words.emplace(std::string(piece), std::vector<PieceToken>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
+  cache.store(piece, out, first);
 }
 
 void BpeModel::merge(std::string_view piece, std::vector<PieceToken>& out) const {

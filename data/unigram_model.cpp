@@ -10,13 +10,15 @@
 
 #include "core/error.h"
 #include "data/json_stage.h"
+#include "data/piece_cache.h"
 #include "data/utf8.h"
 
 namespace triage::data {
 
 UnigramModel::UnigramModel(std::vector<std::pair<std::string, double>> vocab, int32_t unk_id, bool byte_fallback,
                            const std::string& where)
-    : vocab_(std::move(vocab)), unk_id_(unk_id), byte_fallback_(byte_fallback), where_(where) {
+    : vocab_(std::move(vocab)), unk_id_(unk_id), byte_fallback_(byte_fallback), where_(where),
+      instance_(PieceCache::new_instance()) {
   if (unk_id_ >= 0 && vocab_.empty()) throw InputError(where + ".vocab: empty, but unk_id needs a token");
   if (unk_id_ >= static_cast<int32_t>(vocab_.size()))
     throw InputError(where + ".unk_id: " + std::to_string(unk_id_) + " is outside the vocabulary of " +
@@ -93,6 +95,14 @@ std::unique_ptr<UnigramModel> UnigramModel::from_json(const nlohmann::json& m, c
 
 void UnigramModel::tokenize(std::string_view piece, std::vector<PieceToken>& out) const {
   if (piece.empty()) return;
+  PieceCache& cache = PieceCache::for_thread(instance_);
+  if (cache.find(piece, out)) return;
+  const size_t first = out.size();
+  segment(piece, out);
+  cache.store(piece, out, first);
+}
+
+void UnigramModel::segment(std::string_view piece, std::vector<PieceToken>& out) const {
   struct Best {
     double score = 0;
     int32_t id = 0;

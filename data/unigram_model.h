@@ -3,7 +3,8 @@
 // (Viterbi over every vocabulary token that starts at each character), a character no
 // token of its own length covers scored as unknown (lowest score - 10) and consecutive
 // unknowns fused into one token; with byte_fallback an unknown becomes <0xXX> tokens when
-// the vocabulary has them all. Torch-free.
+// the vocabulary has them all. Results are cached per thread and piece (piece_cache.h).
+// Torch-free.
 #pragma once
 
 #include <memory>
@@ -53,6 +54,8 @@ class UnigramModel final : public SubwordModel {
   double unk_score_;
   std::string where_;
   int32_t byte_ids_[256];  // <0xXX> tokens, -1 where absent
+  uint64_t instance_;      // the per-thread piece cache's key for this model
+  void segment(std::string_view piece, std::vector<PieceToken>& out) const;
 };
 
 }  // namespace triage::data

@@ -227,9 +227,10 @@ TEST(LoadTokenizer, Errors) {
   EXPECT_NE(dup.find("vocab.txt:5"), std::string::npos) << dup;
   EXPECT_NE(dup.find("line 3"), std::string::npos) << dup;
 
-  write(dir / "tokenizer.json", R"({"model": {"type": "WordLevel", "vocab": {}}})");
+  write(dir / "tokenizer.json", R"({"model": {"type": "Bpe", "vocab": {}}})");
   const std::string model = error_of([&] { load_tokenizer(dir); });
-  EXPECT_NE(model.find("tokenizer.json: model: type 'WordLevel' is not supported"), std::string::npos) << model;
+  EXPECT_NE(model.find("tokenizer.json: model: type 'Bpe' is not supported (supported: BPE, WordPiece, Unigram, "
+                       "WordLevel)"), std::string::npos) << model;
 
   write(dir / "tokenizer.json", R"({"model": )");
   const std::string bad_json = error_of([&] { load_tokenizer(dir); });
