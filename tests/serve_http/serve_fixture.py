@@ -167,6 +167,25 @@ def broken_checkpoint(out, good):
     return out
 
 
+def run_tool(cmd, what):
+    """Runs a triage binary (or any command) and returns its stdout; on failure prints the
+    tail of its stderr and exits 1."""
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"FAIL: {what} exited {r.returncode}\n{r.stderr[-3000:]}")
+        sys.exit(1)
+    return r.stdout
+
+
+def misplaced_entity(text, entities):
+    """The first /v1/route entity that is not exactly text[start:end] (code points) or is
+    empty, else None."""
+    for e in entities:
+        if text[e["start"]:e["end"]] != e["text"] or e["start"] >= e["end"]:
+            return e
+    return None
+
+
 def tmpdir(prefix):
     return tempfile.mkdtemp(prefix=f"triage-{prefix}-")
 

@@ -20,7 +20,6 @@ skipped. Env: TRIAGE_BIN_DIR.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -34,12 +33,7 @@ SHARED = os.environ.get("TRIAGE_SHARED_DIR") or os.path.join(ROOT, "..", "shared
 TOKEN = "family-e2e-token"
 
 
-def run(cmd, what):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(f"FAIL: {what} exited {r.returncode}\n{r.stderr[-3000:]}")
-        sys.exit(1)
-    return r.stdout
+run = sf.run_tool
 
 
 def main():
@@ -126,10 +120,9 @@ def main():
                     print(f"FAIL: /v1/route answered {r.status} for {text!r}: {r.body[:300]!r}")
                     return 1
                 ents = r.json()["entities"]
-                for e in ents:
-                    if text[e["start"]:e["end"]] != e["text"] or e["start"] >= e["end"]:
-                        print(f"FAIL: entity {e} is not text[start:end] of {text!r}")
-                        return 1
+                if (e := sf.misplaced_entity(text, ents)) is not None:
+                    print(f"FAIL: entity {e} is not text[start:end] of {text!r}")
+                    return 1
                 def with_marks(end):
                     while end < len(text) and unicodedata.category(text[end]) == "Mn":
                         end += 1
