@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""CPU forward latency of MiniLM-L6-H384: triage (build/bin/triage-model bench) against
-transformers eager (BertForTokenClassification, PyTorch eager mode, its default SDPA
-attention), same weights, same intra-op thread count, median of repeated runs.
+"""CPU forward latency: triage (build/bin/triage-model bench) against transformers eager
+(AutoModelForTokenClassification, PyTorch eager mode, its default SDPA attention), same
+weights, same intra-op thread count, median of repeated runs.
 
   scripts/bench/model_forward.py [--threads N] [--iters N] [--bin build/bin/triage-model]
+      [--family minilm|bert|roberta|distilbert|electra] [--size small|base]
+
+minilm (default) is the packaged MiniLM-L6-H384. The other families are random-initialised
+checkpoints written by transformers at the size asked for: small = hidden 384, 6 layers, 12
+heads, intermediate 1,536 (MiniLM's shape); base = 768, 12 layers, 12 heads, 3,072. Electra's
+embeddings are a quarter of hidden (as ELECTRA-small/base: 128 / 768 -> here 96 / 192).
 """
 import argparse
 import json
@@ -30,11 +36,29 @@ def cpu_name():
     return platform.processor() or "unknown CPU"
 
 
+def random_checkpoint(family, size, out):
+    """A random-initialised base model of `family` at `size`, saved by transformers."""
+    import transformers as tf
+    hidden, layers, inter = (384, 6, 1536) if size == "small" else (768, 12, 3072)
+    common = dict(vocab_size=30522, max_position_embeddings=514)
+    if family == "distilbert":
+        cfg = tf.DistilBertConfig(dim=hidden, n_layers=layers, n_heads=12, hidden_dim=inter, **common)
+    else:
+        cls = {"bert": tf.BertConfig, "roberta": tf.RobertaConfig, "electra": tf.ElectraConfig}[family]
+        extra = {"embedding_size": hidden // 4} if family == "electra" else {}
+        cfg = cls(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=12, intermediate_size=inter,
+                  **common, **extra)
+    tf.AutoModel.from_config(cfg).save_pretrained(out)
+    return out
+
+
 def hf_latency(model_dir, batch, seq, threads, iters, warmup):
     import torch
-    from transformers import BertForTokenClassification
+    from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging
+    logging.set_verbosity_error()
     torch.set_num_threads(threads)
-    model = BertForTokenClassification.from_pretrained(model_dir, num_labels=9).eval()
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, num_labels=9).eval()
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(1000, model.config.vocab_size, (batch, seq), generator=g)
     mask = torch.ones_like(ids)
@@ -56,13 +80,20 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin", "triage-model"))
+    ap.add_argument("--family", default="minilm", choices=["minilm", "bert", "roberta", "distilbert", "electra"])
+    ap.add_argument("--size", default="small", choices=["small", "base"])
     args = ap.parse_args()
-    model_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")],
-                               check=True, capture_output=True, text=True).stdout.strip()
+    if args.family == "minilm":
+        model_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+    else:
+        import tempfile
+        model_dir = random_checkpoint(args.family, args.size, tempfile.mkdtemp(prefix=f"triage-bench-{args.family}-"))
     import torch
     import transformers
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores; threads={args.threads}; "
-          f"torch {torch.__version__}, transformers {transformers.__version__}")
+          f"torch {torch.__version__}, transformers {transformers.__version__}; "
+          f"{args.family}{'' if args.family == 'minilm' else ' ' + args.size}")
     print("| shape (batch x seq) | triage median ms | transformers eager median ms | speed-up |")
     print("|---|---|---|---|")
     for batch, seq in SHAPES:
