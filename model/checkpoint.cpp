@@ -38,8 +38,10 @@ std::string join(const std::vector<std::string>& v, size_t max_items = 12) {
   return s;
 }
 
+// Parameters outside the backbone, initialised fresh when a checkpoint lacks them (a base
+// model): the token and intent classifiers, and ModernBERT's prediction head.
 bool is_head(const std::string& name) {
-  return name.rfind("classifier.", 0) == 0 || name.rfind("intent_classifier.", 0) == 0;
+  return name.rfind("classifier.", 0) == 0 || name.rfind("intent_classifier.", 0) == 0 || name.rfind("head.", 0) == 0;
 }
 
 // The names a parameter may have in a checkpoint: the exact Hugging Face name, the name

@@ -1,6 +1,9 @@
 // Parsing and validation of Hugging Face config.json for the BERT-layer families.
 #include "model/config.h"
 
+#include <cctype>
+#include <climits>
+#include <cstdint>
 #include <fstream>
 #include <map>
 
@@ -26,6 +29,25 @@ int64_t get_int(const json& j, const std::string& source, const std::string& key
   const auto v = it->get<int64_t>();
   if (v < min_value) fail(source, key, "expected >= " + std::to_string(min_value) + ", found " + std::to_string(v));
   return v;
+}
+
+bool get_bool(const json& j, const std::string& source, const std::string& key, bool fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) fail(source, key, "expected true or false, found " + it->dump());
+  return it->get<bool>();
+}
+
+std::string get_string(const json& j, const std::string& source, const std::string& key, const std::string& fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_string()) fail(source, key, "expected a string, found " + it->dump());
+  return it->get<std::string>();
+}
+
+void check_activation(const std::string& source, const std::string& key, const std::string& act) {
+  if (!known_activation(act))
+    fail(source, key, "unsupported activation '" + act + "' (supported: " + kActivations + ")");
 }
 
 double get_double(const json& j, const std::string& source, const std::string& key, double fallback) {
@@ -63,8 +85,15 @@ std::vector<std::string> read_id2label(const json& j, const std::string& source)
 
 }  // namespace
 
+bool known_activation(const std::string& name) {
+  return name == "gelu" || name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "relu" || name == "silu" ||
+         name == "tanh";
+}
+
 std::string ModelConfig::architecture() const {
   switch (family) {
+    case Family::DebertaV2: return "DebertaV2ForTokenClassification";
+    case Family::ModernBert: return "ModernBertForTokenClassification";
     case Family::Bert: return "BertForTokenClassification";
     case Family::Roberta: return "RobertaForTokenClassification";
     case Family::XlmRoberta: return "XLMRobertaForTokenClassification";
@@ -81,43 +110,168 @@ std::string ModelConfig::base_prefix() const {
     case Family::XlmRoberta: return "roberta";
     case Family::DistilBert: return "distilbert";
     case Family::Electra: return "electra";
+    case Family::DebertaV2: return "deberta";
+    case Family::ModernBert: return "model";
   }
   return "bert";
 }
+
+namespace {
+
+// deberta-v2: BERT's size keys, its own defaults (layer_norm_eps 1e-7, no token types) and the
+// relative-attention keys of DebertaOptions.
+void read_deberta(const json& j, const std::string& source, ModelConfig& c) {
+  auto& d = c.deberta;
+  c.type_vocab_size = get_int(j, source, "type_vocab_size", 0, false, 0);
+  c.layer_norm_eps = get_double(j, source, "layer_norm_eps", 1e-7);
+  c.classifier_dropout = -1;  // DebertaV2ForTokenClassification drops with hidden_dropout_prob
+  c.embedding_size = get_int(j, source, "embedding_size", c.hidden_size, false, 1);
+  d.relative_attention = get_bool(j, source, "relative_attention", false);
+  d.max_relative_positions = get_int(j, source, "max_relative_positions", -1, false, INT64_MIN);
+  d.position_buckets = get_int(j, source, "position_buckets", -1, false, INT64_MIN);
+  d.share_att_key = get_bool(j, source, "share_att_key", false);
+  d.position_biased_input = get_bool(j, source, "position_biased_input", true);
+  d.conv_kernel_size = get_int(j, source, "conv_kernel_size", 0, false, 0);
+  d.conv_groups = get_int(j, source, "conv_groups", 1, false, 1);
+  d.conv_act = get_string(j, source, "conv_act", "tanh");
+  if (d.conv_kernel_size > 0) {
+    check_activation(source, "conv_act", d.conv_act);
+    if (c.hidden_size % d.conv_groups != 0)
+      fail(source, "conv_groups", "hidden_size " + std::to_string(c.hidden_size) + " is not a multiple of conv_groups " +
+                                      std::to_string(d.conv_groups));
+  }
+  // pos_att_type: "p2c|c2p" (older configs) or ["p2c", "c2p"]
+  std::vector<std::string> types;
+  if (auto it = j.find("pos_att_type"); it != j.end() && !it->is_null()) {
+    if (it->is_string()) {
+      std::string all = it->get<std::string>();
+      size_t at = 0;
+      while (at <= all.size()) {
+        size_t bar = all.find('|', at);
+        if (bar == std::string::npos) bar = all.size();
+        std::string t = all.substr(at, bar - at);
+        t.erase(0, t.find_first_not_of(' '));
+        t.erase(t.find_last_not_of(' ') + 1);
+        for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        types.push_back(t);
+        at = bar + 1;
+      }
+    } else if (it->is_array()) {
+      for (const auto& v : *it) {
+        if (!v.is_string()) fail(source, "pos_att_type", "expected strings, found " + v.dump());
+        types.push_back(v.get<std::string>());
+      }
+    } else {
+      fail(source, "pos_att_type", "expected a list such as [\"p2c\", \"c2p\"] or \"p2c|c2p\", found " + it->dump());
+    }
+  }
+  for (const auto& t : types) {
+    if (t == "c2p") d.c2p = true;
+    else if (t == "p2c") d.p2c = true;
+    else if (!t.empty()) fail(source, "pos_att_type", "unsupported entry '" + t + "' (supported: c2p, p2c)");
+  }
+  const std::string norm = get_string(j, source, "norm_rel_ebd", "none");
+  if (norm == "layer_norm") d.norm_rel_ebd = true;
+  else if (norm != "none") fail(source, "norm_rel_ebd", "unsupported value '" + norm + "' (supported: none, layer_norm)");
+  if (auto it = j.find("attention_head_size"); it != j.end() && !it->is_null() &&
+      (!it->is_number_integer() || it->get<int64_t>() != c.hidden_size / c.num_attention_heads))
+    fail(source, "attention_head_size", "only hidden_size / num_attention_heads = " +
+                                            std::to_string(c.hidden_size / c.num_attention_heads) + " is supported, found " + it->dump());
+  if (d.relative_attention && d.att_span(c.max_position_embeddings) < 1)
+    fail(source, "position_buckets", "relative attention needs a positive span");
+  if (!d.relative_attention && !d.position_biased_input)
+    fail(source, "position_biased_input", "false with relative_attention false leaves the model no position information");
+}
+
+// modernbert: its own key names (hidden_activation, norm_eps, attention_dropout), bias
+// switches, rotary thetas and the local/global layer pattern.
+void read_modernbert(const json& j, const std::string& source, ModelConfig& c) {
+  auto& m = c.modernbert;
+  c.type_vocab_size = 0;
+  c.layer_norm_eps = get_double(j, source, "norm_eps", 1e-5);
+  c.hidden_dropout_prob = 0;  // ModernBERT names each dropout
+  c.attention_probs_dropout_prob = get_double(j, source, "attention_dropout", 0.0);
+  c.classifier_dropout = get_double(j, source, "classifier_dropout", 0.0);
+  m.embedding_dropout = get_double(j, source, "embedding_dropout", 0.0);
+  m.mlp_dropout = get_double(j, source, "mlp_dropout", 0.0);
+  m.norm_bias = get_bool(j, source, "norm_bias", false);
+  m.attention_bias = get_bool(j, source, "attention_bias", false);
+  m.mlp_bias = get_bool(j, source, "mlp_bias", false);
+  m.classifier_bias = get_bool(j, source, "classifier_bias", false);
+  m.classifier_activation = get_string(j, source, "classifier_activation", "gelu");
+  check_activation(source, "classifier_activation", m.classifier_activation);
+  m.local_attention = get_int(j, source, "local_attention", 128, false, 2);
+  if (m.local_attention > c.max_position_embeddings)
+    fail(source, "local_attention", "window " + std::to_string(m.local_attention) + " is larger than max_position_embeddings " +
+                                        std::to_string(c.max_position_embeddings));
+  if (auto it = j.find("layer_types"); it != j.end() && !it->is_null()) {
+    if (!it->is_array() || static_cast<int64_t>(it->size()) != c.num_hidden_layers)
+      fail(source, "layer_types", "expected a list of " + std::to_string(c.num_hidden_layers) + " entries, found " + it->dump());
+    for (const auto& t : *it) {
+      if (t == "full_attention") m.layer_is_global.push_back(true);
+      else if (t == "sliding_attention") m.layer_is_global.push_back(false);
+      else fail(source, "layer_types", "unsupported entry " + t.dump() + " (supported: full_attention, sliding_attention)");
+    }
+  } else {
+    const int64_t every = get_int(j, source, "global_attn_every_n_layers", 3, false, 1);
+    for (int64_t i = 0; i < c.num_hidden_layers; ++i) m.layer_is_global.push_back(i % every == 0);
+  }
+  m.global_rope_theta = get_double(j, source, "global_rope_theta", 160000.0);
+  m.local_rope_theta = get_double(j, source, "local_rope_theta", 10000.0);
+  if (auto it = j.find("rope_parameters"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) fail(source, "rope_parameters", "expected an object, found " + it->dump());
+    for (const auto& [type, theta] : {std::pair{"full_attention", &m.global_rope_theta},
+                                      std::pair{"sliding_attention", &m.local_rope_theta}}) {
+      auto p = it->find(type);
+      if (p == it->end() || p->is_null()) continue;
+      const std::string key = std::string("rope_parameters.") + type;
+      if (!p->is_object()) fail(source, key, "expected an object, found " + p->dump());
+      if (auto rt = p->find("rope_type"); rt != p->end() && (!rt->is_string() || *rt != "default"))
+        fail(source, key + ".rope_type", "only \"default\" rotary embeddings are supported, found " + rt->dump());
+      if (auto th = p->find("rope_theta"); th != p->end() && !th->is_null()) {
+        if (!th->is_number() || th->get<double>() <= 0)
+          fail(source, key + ".rope_theta", "expected a positive number, found " + th->dump());
+        *theta = th->get<double>();
+      }
+    }
+  }
+  if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null())
+    fail(source, "rope_scaling", "scaled rotary embeddings are not supported, found " + it->dump());
+  if (auto it = j.find("classifier_pooling"); it != j.end() && !it->is_null() && !it->is_string())
+    fail(source, "classifier_pooling", "expected a string, found " + it->dump());  // sequence heads only
+}
+
+}  // namespace
 
 ModelConfig config_from_json(const json& j, const std::string& source) {
   if (!j.is_object()) throw InputError(source + ": expected a JSON object, found " + std::string(j.type_name()));
   ModelConfig c;
   c.raw = j;
   auto mt = j.find("model_type");
-  const char* supported = "bert, roberta, xlm-roberta, distilbert, electra";
+  const char* supported = "bert, roberta, xlm-roberta, distilbert, electra, deberta-v2, modernbert";
   if (mt == j.end() || !mt->is_string()) fail(source, "model_type", std::string("missing (expected one of ") + supported + ")");
   c.model_type = mt->get<std::string>();
-  if (c.model_type == "bert") {
-    c.family = Family::Bert;
-  } else if (c.model_type == "roberta") {
-    c.family = Family::Roberta;
-  } else if (c.model_type == "xlm-roberta") {
-    c.family = Family::XlmRoberta;
-  } else if (c.model_type == "distilbert") {
-    c.family = Family::DistilBert;
-  } else if (c.model_type == "electra") {
-    c.family = Family::Electra;
-  } else {
+  static const std::map<std::string, Family> kFamilies{
+      {"bert", Family::Bert},           {"roberta", Family::Roberta},       {"xlm-roberta", Family::XlmRoberta},
+      {"distilbert", Family::DistilBert}, {"electra", Family::Electra},     {"deberta-v2", Family::DebertaV2},
+      {"modernbert", Family::ModernBert}};
+  const auto family = kFamilies.find(c.model_type);
+  if (family == kFamilies.end())
     fail(source, "model_type", "unsupported model type '" + c.model_type + "' (supported: " + supported + ")");
-  }
-  // DistilBERT names the same sizes differently and has no token types (its LayerNorms use
-  // 1e-12, not a key); the others use BERT's keys.
+  c.family = family->second;
+  // DistilBERT and ModernBERT name the same sizes differently and have no token types
+  // (DistilBERT's LayerNorms use 1e-12, not a key); the others use BERT's keys.
   const bool distil = c.family == Family::DistilBert;
+  const bool modern = c.family == Family::ModernBert;
   const auto key = [&](const char* bert, const char* distilbert) { return std::string(distil ? distilbert : bert); };
   c.vocab_size = get_int(j, source, "vocab_size", 0, true, 1);
   c.hidden_size = get_int(j, source, key("hidden_size", "dim"), 0, true, 1);
   c.num_hidden_layers = get_int(j, source, key("num_hidden_layers", "n_layers"), 0, true, 1);
   c.num_attention_heads = get_int(j, source, key("num_attention_heads", "n_heads"), 0, true, 1);
   c.intermediate_size = get_int(j, source, key("intermediate_size", "hidden_dim"), 0, true, 1);
-  c.max_position_embeddings = get_int(j, source, "max_position_embeddings", 512, false, 1);
+  c.max_position_embeddings = get_int(j, source, "max_position_embeddings", modern ? 8192 : 512, false, 1);
   c.type_vocab_size = distil ? 0 : get_int(j, source, "type_vocab_size", 2, false, 0);
-  c.pad_token_id = get_int(j, source, "pad_token_id", c.roberta_positions() ? 1 : 0, false, 0);
+  c.pad_token_id = get_int(j, source, "pad_token_id", c.roberta_positions() ? 1 : modern ? 50283 : 0, false, 0);
   c.layer_norm_eps = distil ? 1e-12 : get_double(j, source, "layer_norm_eps", 1e-12);
   c.hidden_dropout_prob = get_double(j, source, key("hidden_dropout_prob", "dropout"), 0.1);
   c.attention_probs_dropout_prob = get_double(j, source, key("attention_probs_dropout_prob", "attention_dropout"), 0.1);
@@ -132,15 +286,12 @@ ModelConfig config_from_json(const json& j, const std::string& source) {
                                             std::to_string(c.num_attention_heads));
   if (c.pad_token_id >= c.vocab_size)
     fail(source, "pad_token_id", "must be < vocab_size " + std::to_string(c.vocab_size));
-  const std::string act_key = key("hidden_act", "activation");
-  if (auto act = j.find(act_key); act != j.end()) {
-    if (!act->is_string()) fail(source, act_key, "expected a string, found " + act->dump());
-    c.hidden_act = act->get<std::string>();
-  }
-  if (c.hidden_act != "gelu" && c.hidden_act != "gelu_new" && c.hidden_act != "gelu_pytorch_tanh" &&
-      c.hidden_act != "relu")
-    fail(source, act_key, "unsupported activation '" + c.hidden_act + "' (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)");
-  if (auto pe = j.find("position_embedding_type"); pe != j.end() && !pe->is_null()) {
+  const std::string act_key = distil ? "activation" : modern ? "hidden_activation" : "hidden_act";
+  c.hidden_act = get_string(j, source, act_key, "gelu");
+  check_activation(source, act_key, c.hidden_act);
+  if (c.family == Family::DebertaV2) read_deberta(j, source, c);
+  if (modern) read_modernbert(j, source, c);
+  if (auto pe = j.find("position_embedding_type"); c.bert_layers() && pe != j.end() && !pe->is_null()) {
     if (!pe->is_string() || pe->get<std::string>() != "absolute")
       fail(source, "position_embedding_type", "only \"absolute\" is supported, found " + pe->dump());
   }
@@ -184,6 +335,12 @@ json config_to_json(const ModelConfig& c) {
     j["dropout"] = c.hidden_dropout_prob;
     j["attention_dropout"] = c.attention_probs_dropout_prob;
     j["activation"] = c.hidden_act;
+  } else if (c.family == Family::ModernBert) {
+    // every other key is the file's own (c.raw), unchanged
+    j["hidden_size"] = c.hidden_size;
+    j["num_hidden_layers"] = c.num_hidden_layers;
+    j["num_attention_heads"] = c.num_attention_heads;
+    j["intermediate_size"] = c.intermediate_size;
   } else {
     j["hidden_size"] = c.hidden_size;
     j["num_hidden_layers"] = c.num_hidden_layers;
@@ -194,7 +351,7 @@ json config_to_json(const ModelConfig& c) {
     j["hidden_dropout_prob"] = c.hidden_dropout_prob;
     j["attention_probs_dropout_prob"] = c.attention_probs_dropout_prob;
     j["hidden_act"] = c.hidden_act;
-    if (c.family == Family::Electra) j["embedding_size"] = c.embedding_size;
+    if (c.family == Family::Electra || c.family == Family::DebertaV2) j["embedding_size"] = c.embedding_size;
   }
   json id2label = json::object(), label2id = json::object();
   for (size_t i = 0; i < c.labels.size(); ++i) {

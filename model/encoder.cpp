@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "kernels/kernels.h"
+#include "model/deberta.h"
 #include "model/packed_cpu.h"
 
 namespace triage::model {
@@ -18,12 +19,15 @@ nn::LayerNorm layer_norm(int64_t hidden, double eps) {
   return nn::LayerNorm(nn::LayerNormOptions({hidden}).eps(eps));
 }
 
+}  // namespace
+
 torch::Tensor activation(const torch::Tensor& x, const std::string& act) {
   if (act == "gelu") return torch::gelu(x);
   if (act == "relu") return torch::relu(x);
+  if (act == "silu") return torch::silu(x);
+  if (act == "tanh") return torch::tanh(x);
   return torch::gelu(x, "tanh");  // gelu_new, gelu_pytorch_tanh
 }
-}  // namespace
 
 torch::Tensor roberta_position_ids(const torch::Tensor& input_ids, int64_t padding_idx) {
   auto mask = input_ids.ne(padding_idx).to(torch::kLong);
@@ -177,7 +181,16 @@ torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch:
 
 TokenClassifierImpl::TokenClassifierImpl(ModelConfig config)
     : config_(std::move(config)), prefix_(config_.base_prefix()) {
-  backbone = register_module(prefix_, Backbone(config_));
+  switch (config_.family) {
+    case Family::DebertaV2: encoder = register_module(prefix_, std::make_shared<DebertaBackboneImpl>(config_)); break;
+    case Family::ModernBert:
+      encoder = register_module(prefix_, std::make_shared<ModernBertBackboneImpl>(config_));
+      head = register_module("head", ModernBertHead(config_));
+      break;
+    default:
+      backbone = Backbone(config_);
+      encoder = register_module(prefix_, backbone.ptr());
+  }
   const double p = config_.classifier_dropout >= 0 ? config_.classifier_dropout : config_.hidden_dropout_prob;
   dropout = register_module("dropout", nn::Dropout(p));
   const auto num_labels = std::max<int64_t>(1, static_cast<int64_t>(config_.labels.size()));
@@ -191,8 +204,8 @@ TokenClassifierImpl::TokenClassifierImpl(ModelConfig config)
 EncoderOutput TokenClassifierImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                            const torch::Tensor& token_type_ids) {
   EncoderOutput out;
-  out.hidden = backbone->forward(input_ids, attention_mask, token_type_ids);
-  auto h = dropout(out.hidden);
+  out.hidden = encoder->forward(input_ids, attention_mask, token_type_ids);
+  auto h = dropout(head ? head->forward(out.hidden) : out.hidden);
   out.token_logits = classifier(h);
   if (has_intent_head()) out.intent_logits = intent_classifier(h.select(1, 0));
   return out;
@@ -212,6 +225,14 @@ torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const
 }
 
 bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why, c10::ScalarType dtype) {
+  if (!backbone) {
+    if (why)
+      *why = config_.model_type + " runs on torch's composite ops (" +
+             (config_.family == Family::DebertaV2 ? "its disentangled relative attention"
+                                                  : "its rotary local/global attention and GeGLU") +
+             " has no prepacked CPU piece)";
+    return false;
+  }
   backbone->packed = PackedCpuEncoder::build(*backbone, why, dtype);
   return backbone->packed != nullptr;
 }
@@ -225,6 +246,12 @@ bool TokenClassifierImpl::pack_for_cpu_precision(const std::string& precision, c
   return false;
 }
 
+std::string TokenClassifierImpl::cpu_compute_path() const {
+  if (cpu_packed()) return "packed (oneDNN prepacked weights)";
+  if (!backbone) return "composite torch ops (" + config_.model_type + " has no prepacked CPU path)";
+  return "composite torch ops";
+}
+
 void TokenClassifierImpl::init_heads(uint64_t seed) {
   torch::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -235,6 +262,7 @@ void TokenClassifierImpl::init_heads(uint64_t seed) {
   };
   init(classifier);
   init(intent_classifier);
+  if (head) head->init(gen);
 }
 
 }  // namespace triage::model

@@ -1,8 +1,10 @@
-// Encoder of BERT's post-LayerNorm layers (bert, roberta, xlm-roberta, distilbert, electra)
-// with a token-classification head and an optional intent head on the first token (joint
-// intent + slot, as JointBERT). Submodules are registered under BERT's names with the
-// family's prefix ("electra.encoder.layer.0.attention.self.query.weight", "classifier.bias");
-// model/tensor_names.h maps them to the names the family's checkpoints use.
+// Encoder of BERT's post-LayerNorm layers (bert, roberta, xlm-roberta, distilbert, electra),
+// and the token classifier over any family's encoder (encoder_base.h: BERT's layers here,
+// deberta.h, modernbert.h) with a token-classification head and an optional intent head on
+// the first token (joint intent + slot, as JointBERT). Submodules are registered under
+// transformers' names with the family's prefix ("electra.encoder.layer.0.attention.self.
+// query.weight", "classifier.bias"); model/tensor_names.h maps BERT's layer names to the
+// names DistilBERT's checkpoints use.
 // Two implementations of the forward pass over the same parameters: composite torch ops, and
 // triage's fused kernels (kernels/, issue 6) - chosen by set_kernels(), fused by default on
 // CUDA. Both give the same results to float rounding.
@@ -17,6 +19,8 @@
 
 #include "kernels/kernel_mode.h"
 #include "model/config.h"
+#include "model/encoder_base.h"
+#include "model/modernbert.h"
 
 namespace triage::model {
 
@@ -82,19 +86,18 @@ struct LayerImpl : torch::nn::Module {
 };
 TORCH_MODULE(Layer);
 
-struct BackboneImpl : torch::nn::Module {
+struct BackboneImpl : EncoderBase {
   explicit BackboneImpl(const ModelConfig& c);
   Embeddings embeddings{nullptr};
   // electra with embedding_size != hidden_size: embeddings -> hidden, else null
   torch::nn::Linear embeddings_project{nullptr};
   // [batch, seq] ids and mask -> [batch, seq, hidden]
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                        const torch::Tensor& token_type_ids);
+                        const torch::Tensor& token_type_ids) override;
   std::shared_ptr<torch::nn::Module> encoder;  // holds "layer", as transformers' BertEncoder
   torch::nn::ModuleList layer{nullptr};
   std::vector<Layer> layers;  // the same modules as `layer`, typed
   ModelConfig config;
-  kernels::KernelMode kernel_mode = kernels::KernelMode::Auto;
   // Prepacked CPU inference layers (TokenClassifier::pack_for_cpu_inference), or null.
   std::shared_ptr<PackedCpuEncoder> packed;
 };
@@ -118,28 +121,36 @@ class TokenClassifierImpl : public torch::nn::Module {
   bool has_intent_head() const { return !intent_classifier.is_empty(); }
   // Fresh heads as transformers initialises them: normal(0, 0.02) weights, zero bias.
   void init_heads(uint64_t seed);
-  // Backbone prefix of the Hugging Face names: "bert" or "roberta".
+  // Backbone prefix of the Hugging Face names: "bert", "roberta", "deberta", "model", ...
   const std::string& base_prefix() const { return prefix_; }
   // model.kernels: Auto (default) = fused kernels on CUDA, torch ops on the CPU; Fused on
   // the CPU runs the fp32 references; Torch keeps the composite path everywhere.
-  void set_kernels(kernels::KernelMode mode) { backbone->kernel_mode = mode; }
-  kernels::KernelMode kernels() const { return backbone->kernel_mode; }
+  void set_kernels(kernels::KernelMode mode) { encoder->kernel_mode = mode; }
+  kernels::KernelMode kernels() const { return encoder->kernel_mode; }
   // Inference on the CPU with prepacked oneDNN weights (model/packed_cpu.h): taken by
   // forward() in eval mode without gradients on CPU inputs, while the packed parameters are
   // unchanged. dtype kBFloat16 computes the encoder in bf16 (CPUs with native bf16 products
-  // only). False, with the reason in *why, where this libtorch, model or CPU can't.
+  // only). False, with the reason in *why, where this libtorch, model or CPU can't (the
+  // families whose blocks are not BERT's, deberta-v2 and modernbert, stay on composite ops).
   bool pack_for_cpu_inference(std::string* why = nullptr, c10::ScalarType dtype = c10::ScalarType::Float);
   // The same for a precision named by the user (fp32 | bf16 | int8, model::cpu_precision) under
   // the setting `key`. fp32 may fall back to the composite ops (false, the reason in *why); a
   // reduced precision never falls back silently: InputError "<key>: <precision>: <reason>".
   bool pack_for_cpu_precision(const std::string& precision, const std::string& key, std::string* why = nullptr);
-  void drop_cpu_packing() { backbone->packed.reset(); }
-  bool cpu_packed() const { return backbone->packed != nullptr; }
+  void drop_cpu_packing() {
+    if (backbone) backbone->packed.reset();
+  }
+  bool cpu_packed() const { return backbone && backbone->packed != nullptr; }
+  // How forward() computes on the CPU in eval mode: "packed (oneDNN prepacked weights)" or
+  // "composite torch ops" with the reason (/v1/info, triage-model info).
+  std::string cpu_compute_path() const;
   // token_cross_entropy() below under this model's kernel mode.
   torch::Tensor token_loss(const torch::Tensor& logits, const torch::Tensor& labels,
                            int64_t ignore_index = -100) const;
 
-  Backbone backbone{nullptr};
+  std::shared_ptr<EncoderBase> encoder;  // the family's backbone, registered under base_prefix()
+  Backbone backbone{nullptr};            // the same module for BERT-layer families, else null
+  ModernBertHead head{nullptr};          // modernbert: dense + activation + norm before the dropout, else null
   torch::nn::Dropout dropout{nullptr};
   torch::nn::Linear classifier{nullptr};
   torch::nn::Linear intent_classifier{nullptr};

@@ -1,0 +1,28 @@
+// The one encoder interface. Every family's backbone (BERT's layers in encoder.h, DeBERTa-v2
+// in deberta.h, ModernBERT in modernbert.h) turns token ids into hidden states; the token
+// classifier, predictor, trainer, eval and serve see only this, never the family.
+#pragma once
+
+#include <string>
+
+#include <torch/nn/module.h>
+
+#include "kernels/kernel_mode.h"
+
+namespace triage::model {
+
+struct EncoderBase : torch::nn::Module {
+  // input_ids [batch, seq] int64; attention_mask [batch, seq] (1 = token, 0 = padding) or
+  // undefined when nothing is padded; token_type_ids [batch, seq] or undefined (zeros).
+  // Returns the last hidden states [batch, seq, hidden].
+  virtual torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                const torch::Tensor& token_type_ids) = 0;
+  // model.kernels (TokenClassifier::set_kernels); families without fused kernels ignore it.
+  kernels::KernelMode kernel_mode = kernels::KernelMode::Auto;
+};
+
+// transformers' ACT2FN by name (config.h kActivations): gelu (erf), gelu_new and
+// gelu_pytorch_tanh (tanh approximation), relu, silu, tanh.
+torch::Tensor activation(const torch::Tensor& x, const std::string& name);
+
+}  // namespace triage::model
