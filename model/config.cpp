@@ -200,6 +200,10 @@ void read_modernbert(const json& j, const std::string& source, ModelConfig& c) {
   m.classifier_bias = get_bool(j, source, "classifier_bias", false);
   m.classifier_activation = get_string(j, source, "classifier_activation", "gelu");
   check_activation(source, "classifier_activation", m.classifier_activation);
+  if (c.head_dim() % 2 != 0)
+    fail(source, "num_attention_heads", "rotary embeddings need an even head size; hidden_size " +
+                                            std::to_string(c.hidden_size) + " / " + std::to_string(c.num_attention_heads) +
+                                            " heads = " + std::to_string(c.head_dim()));
   m.local_attention = get_int(j, source, "local_attention", 128, false, 2);
   if (m.local_attention > c.max_position_embeddings)
     fail(source, "local_attention", "window " + std::to_string(m.local_attention) + " is larger than max_position_embeddings " +

@@ -31,6 +31,15 @@ json tiny_config(const std::string& type = "bert") {
             {"pad_token_id", type == "bert" ? 0 : 1}, {"hidden_dropout_prob", 0.0},
             {"attention_probs_dropout_prob", 0.0},
             {"id2label", {{"0", "O"}, {"1", "B-order_id"}, {"2", "I-order_id"}}}};
+  if (type == "deberta-v2") {  // v3-style: relative attention only, log buckets shorter than the inputs
+    j.update({{"relative_attention", true}, {"pos_att_type", {"p2c", "c2p"}}, {"share_att_key", true},
+              {"position_biased_input", false}, {"position_buckets", 4}, {"norm_rel_ebd", "layer_norm"},
+              {"type_vocab_size", 0}, {"pad_token_id", 0}});
+  } else if (type == "modernbert") {  // a local window narrower than the inputs
+    j.update({{"local_attention", 4}, {"global_attn_every_n_layers", 2}, {"pad_token_id", 0},
+              {"num_attention_heads", 2}});  // rotary needs an even head size
+    j.erase("type_vocab_size");
+  }
   return j;
 }
 
@@ -306,7 +315,71 @@ TEST_P(BatchInvariance, ItemAloneEqualsItemInPaddedBatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, BatchInvariance, ::testing::Values("bert", "roberta", "xlm-roberta"));
+INSTANTIATE_TEST_SUITE_P(Families, BatchInvariance,
+                         ::testing::Values("bert", "roberta", "xlm-roberta", "deberta-v2", "modernbert"));
+
+// The families' own keys: an option triage does not implement, or values that contradict each
+// other, are errors naming the file and key; a checkpoint without a tensor its config needs
+// names the tensor.
+TEST(ModelConfig, FamilyKeysNamedInErrors) {
+  const auto err = [](json j) { return error_of([&] { config_from_json(j, "dir/config.json"); }); };
+  auto j = tiny_config("modernbert");
+  j["local_attention"] = 64;  // max_position_embeddings 24
+  auto msg = err(j);
+  EXPECT_NE(msg.find("dir/config.json: key 'local_attention'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("max_position_embeddings 24"), std::string::npos) << msg;
+  j = tiny_config("modernbert");
+  j["hidden_activation"] = "swiglu";
+  EXPECT_NE(err(j).find("'hidden_activation': unsupported activation 'swiglu'"), std::string::npos) << err(j);
+  j = tiny_config("modernbert");
+  j["rope_parameters"] = {{"full_attention", {{"rope_type", "yarn"}, {"rope_theta", 1e4}}}};
+  EXPECT_NE(err(j).find("rope_parameters.full_attention.rope_type"), std::string::npos) << err(j);
+  j = tiny_config("modernbert");
+  j["layer_types"] = {"full_attention", "chunked_attention"};
+  EXPECT_NE(err(j).find("'layer_types': unsupported entry \"chunked_attention\""), std::string::npos) << err(j);
+  j = tiny_config("deberta-v2");
+  j["pos_att_type"] = "p2c|p2p";
+  EXPECT_NE(err(j).find("'pos_att_type': unsupported entry 'p2p'"), std::string::npos) << err(j);
+  j = tiny_config("deberta-v2");
+  j["norm_rel_ebd"] = "rms_norm";
+  EXPECT_NE(err(j).find("'norm_rel_ebd'"), std::string::npos) << err(j);
+  j = tiny_config("deberta-v2");
+  j["conv_kernel_size"] = 3;
+  j["conv_act"] = "mish";
+  EXPECT_NE(err(j).find("'conv_act': unsupported activation 'mish'"), std::string::npos) << err(j);
+  j = tiny_config("deberta-v2");
+  j["num_attention_heads"] = 3;  // 20 % 3 != 0
+  EXPECT_NE(err(j).find("'num_attention_heads'"), std::string::npos) << err(j);
+  j = tiny_config("modernbert");
+  j["num_attention_heads"] = 4;  // head size 5: rotary needs it even
+  EXPECT_NE(err(j).find("'num_attention_heads': rotary embeddings need an even head size"), std::string::npos) << err(j);
+}
+
+TEST(Checkpoint, FamilyTensorsMissingAreNamed) {
+  TempDir tmp;
+  auto dir = make_checkpoint(tmp.path() / "deberta", tiny_config("deberta-v2"));
+  rewrite_weights(dir, [](std::string& n, auto&, auto&, auto&) { return n != "deberta.encoder.rel_embeddings.weight"; });
+  auto msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("model.safetensors"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("deberta.encoder.rel_embeddings.weight"), std::string::npos) << msg;
+  dir = make_checkpoint(tmp.path() / "modernbert", tiny_config("modernbert"));
+  rewrite_weights(dir, [](std::string& n, auto&, auto&, auto&) { return n != "model.layers.1.attn.Wqkv.weight"; });
+  msg = error_of([&] { load_checkpoint(dir, weights_only()); });
+  EXPECT_NE(msg.find("model.layers.1.attn.Wqkv.weight"), std::string::npos) << msg;
+}
+
+// Families without a prepacked CPU path say so, and forward() keeps working on composite ops.
+TEST(PackedCpu, FamiliesOnCompositeOpsSaySo) {
+  for (const std::string type : {"deberta-v2", "modernbert"}) {
+    TokenClassifier m(config_from_json(tiny_config(type), "test"));
+    m->eval();
+    std::string why;
+    EXPECT_FALSE(m->pack_for_cpu_inference(&why)) << type;
+    EXPECT_NE(why.find(type + " runs on torch's composite ops"), std::string::npos) << why;
+    EXPECT_NE(m->cpu_compute_path().find("composite"), std::string::npos);
+    EXPECT_THROW(m->pack_for_cpu_precision("int8", "runtime.precision"), InputError) << type;
+  }
+}
 
 TEST(Encoder, RobertaPositionIdsSkipPadding) {
   auto ids = torch::tensor({{0, 5, 6, 2, 1, 1}}, torch::kLong);
