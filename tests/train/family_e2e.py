@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Every encoder family beyond bert / roberta end to end (issue 17): for distilbert and
-electra (embedding_size != hidden_size), a tiny random base model saved by transformers
-with the shared WordPiece tokenizer, then
+"""Every encoder family beyond bert / roberta end to end (issue 17): for distilbert, electra
+(embedding_size != hidden_size), deberta-v2 (v3-style: relative attention with log buckets,
+shared keys, no absolute positions) and modernbert (a local window narrower than the inputs),
+a tiny random base model saved by transformers with the shared WordPiece tokenizer (the
+families' own tokenizer.json kinds have their parity in tests/data/tokenizer_json_parity.py),
+then
   1. triage-train fine-tunes it (JointBERT set from the generated corpus, 120 steps): the
      training loss falls (mean of the last 3 records below the first record's) and best/ and
      last/ are written;
@@ -12,8 +15,8 @@ with the shared WordPiece tokenizer, then
      (aggregation "first", word-aware for WordPiece) on the same checkpoint, up to the
      combining marks after a span's last letter, which triage keeps with their letter and
      the pipeline leaves out (uncased WordPiece strips them, so no token covers them);
-  5. /admin/reload switches the running server from one family to the other and back, and
-     the answers follow the loaded model.
+  5. /admin/reload switches the running server through every family and back to the first,
+     and the answers follow the loaded model.
 Needs ../shared/fixtures/wordpiece-uncased (TRIAGE_SHARED_DIR). Exit 0 pass, 1 fail, 77
 skipped. Env: TRIAGE_BIN_DIR.
 """
@@ -39,8 +42,9 @@ run = sf.run_tool
 def main():
     try:
         import torch
-        from transformers import (AutoModelForTokenClassification, AutoTokenizer, DistilBertConfig, DistilBertModel,
-                                  ElectraConfig, ElectraModel, pipeline)
+        from transformers import (AutoModelForTokenClassification, AutoTokenizer, DebertaV2Config, DebertaV2Model,
+                                  DistilBertConfig, DistilBertModel, ElectraConfig, ElectraModel, ModernBertConfig,
+                                  ModernBertModel, pipeline)
         from transformers.utils import logging
     except ImportError as e:
         print(f"SKIP: python oracle unavailable ({e})")
@@ -67,6 +71,18 @@ def main():
         "electra": ElectraModel(ElectraConfig(vocab_size=vocab, embedding_size=16, hidden_size=32, num_hidden_layers=2,
                                               num_attention_heads=4, intermediate_size=48,
                                               max_position_embeddings=130)),
+        "deberta-v2": DebertaV2Model(DebertaV2Config(vocab_size=vocab, hidden_size=32, num_hidden_layers=2,
+                                                     num_attention_heads=4, intermediate_size=48,
+                                                     max_position_embeddings=130, relative_attention=True,
+                                                     pos_att_type=["p2c", "c2p"], share_att_key=True,
+                                                     position_biased_input=False, position_buckets=16,
+                                                     norm_rel_ebd="layer_norm", type_vocab_size=0)),
+        "modernbert": ModernBertModel(ModernBertConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=3,
+                                                       num_attention_heads=4, intermediate_size=48,
+                                                       max_position_embeddings=130, local_attention=16,
+                                                       global_attn_every_n_layers=2, pad_token_id=0,
+                                                       bos_token_id=101, eos_token_id=102, cls_token_id=101,
+                                                       sep_token_id=102)),
     }
     trained = {}
     for family, m in bases.items():
@@ -99,12 +115,12 @@ def main():
         trained[family] = model
 
     probe = sf.TEXTS + [json.loads(l)["turns"][0]["text"] for l in open(f"{corpus}/test.jsonl") if l.strip()][:30]
-    first, second = trained["distilbert"], trained["electra"]
-    srv = sf.Server(first, tmp, env={"TRIAGE_ADMIN_TOKEN": TOKEN})
+    order = [trained[f] for f in bases] + [trained["distilbert"]]
+    srv = sf.Server(order[0], tmp, env={"TRIAGE_ADMIN_TOKEN": TOKEN})
     auth = {"Authorization": f"Bearer {TOKEN}"}
     try:
         versions = []
-        for i, model in enumerate((first, second, first)):
+        for i, model in enumerate(order):
             if i > 0:
                 r = srv.post("/admin/reload", {"model": model}, headers=auth, timeout=120)
                 if r.status != 200 or r.json().get("status") != "reloaded":
@@ -140,12 +156,12 @@ def main():
                   f"{bad} texts differ from the transformers pipeline")
             if bad:
                 return 1
-        if versions[0] == versions[1] or versions[0] != versions[2]:
+        if len(set(versions[:-1])) != len(bases) or versions[0] != versions[-1]:
             print(f"FAIL: /v1/info versions across the reloads: {versions}")
             return 1
     finally:
         srv.stop()
-    print("family e2e: distilbert and electra train, evaluate, serve and reload")
+    print(f"family e2e: {', '.join(bases)} train, evaluate, serve and reload")
     return 0
 
 
