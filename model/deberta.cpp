@@ -4,7 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include <algorithm>
+
 #include <torch/torch.h>
+
+#include "model/packed_cpu.h"
 
 namespace triage::model {
 namespace nn = torch::nn;
@@ -24,8 +28,12 @@ nn::LayerNorm layer_norm(int64_t width, double eps) { return nn::LayerNorm(nn::L
 torch::Tensor deberta_relative_positions(int64_t seq, int64_t buckets, int64_t max_position,
                                          const torch::Device& device) {
   auto ids = torch::arange(seq, torch::TensorOptions().dtype(torch::kLong).device(device));
-  auto rel = ids.unsqueeze(1) - ids.unsqueeze(0);  // [q, k] = q - k
+  return deberta_log_bucket(ids.unsqueeze(1) - ids.unsqueeze(0), buckets, max_position);  // [q, k] = q - k
+}
+
+torch::Tensor deberta_log_bucket(const torch::Tensor& rel, int64_t buckets, int64_t max_position) {
   if (buckets <= 0 || max_position <= 0) return rel;
+  const auto device = rel.device();
   // make_log_bucket_position, in the same dtypes (float32) as transformers
   const int64_t mid = buckets / 2;
   auto sign = torch::sign(rel);
@@ -58,7 +66,7 @@ torch::Tensor DebertaEmbeddingsImpl::forward(const torch::Tensor& input_ids, con
     x = x + position_embeddings(torch::arange(input_ids.size(1), input_ids.options()).unsqueeze(0));
   if (token_type_embeddings)
     x = x + token_type_embeddings(token_type_ids.defined() ? token_type_ids : torch::zeros_like(input_ids));
-  if (embed_proj) x = embed_proj(x);
+  if (embed_proj) x = linear(embed_proj, x);
   x = LayerNorm(x);
   if (attention_mask.defined()) x = x * attention_mask.unsqueeze(2).to(x.scalar_type());
   return dropout(x);
@@ -82,33 +90,35 @@ DisentangledSelfAttentionImpl::DisentangledSelfAttentionImpl(const ModelConfig& 
 }
 
 torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
-                                                     const torch::Tensor& rel_embeddings, const torch::Tensor& rel_pos) {
+                                                     const DebertaRelative& rel, const torch::Tensor& pos_key,
+                                                     const torch::Tensor& pos_query) {
   const auto b = x.size(0), s = x.size(1);
   auto split = [&](const torch::Tensor& t) {  // [b, s, hidden] -> [b, heads, s, d]
     return t.view({t.size(0), t.size(1), heads, head_dim}).transpose(1, 2);
   };
-  auto q = split(query_proj(x)), k = split(key_proj(x)), v = split(value_proj(x));
-  const bool relative = options.relative_attention && rel_embeddings.defined();
+  auto q = split(linear(query_proj, x)), k = split(linear(key_proj, x)), v = split(linear(value_proj, x));
+  const bool relative = options.relative_attention && rel.c2p_index.defined();
   const int64_t factor = 1 + (relative && options.c2p ? 1 : 0) + (relative && options.p2c ? 1 : 0);
   // transformers scales in float32: sqrt(float(d) * factor)
   const double scale = std::sqrt(static_cast<double>(static_cast<float>(head_dim) * static_cast<float>(factor)));
   auto scores = torch::matmul(q, k.transpose(-1, -2) / scale);  // [b, heads, s, s]
   if (relative) {
-    // [2 span, hidden] -> [1, heads, 2 span, d], shared by the batch
-    auto rel = pos_dropout(rel_embeddings.slice(0, 0, 2 * span)).unsqueeze(0);
-    auto& pk = options.share_att_key ? key_proj : pos_key_proj;
-    auto& pq = options.share_att_key ? query_proj : pos_query_proj;
+    // the window's rows of the table [w, hidden] -> [1, heads, w, d], shared by the batch
+    torch::Tensor table;
+    auto project = [&](const torch::Tensor& pre, nn::Linear& shared, nn::Linear& own) {
+      if (pre.defined()) return pre.slice(2, rel.first, rel.first + rel.rows);
+      if (!table.defined()) table = pos_dropout(rel.window).unsqueeze(0);
+      return split(linear(options.share_att_key ? shared : own, table));
+    };
     if (options.c2p) {
       // query i against the embedding of distance i - j
-      auto c2p = torch::matmul(q, split(pk(rel)).transpose(-1, -2));  // [b, heads, s, 2 span]
-      auto index = torch::clamp(rel_pos + span, 0, 2 * span - 1).expand({b, heads, s, s});
-      scores = scores + torch::gather(c2p, -1, index) / scale;
+      auto c2p = torch::matmul(q, project(pos_key, key_proj, pos_key_proj).transpose(-1, -2));  // [b, heads, s, w]
+      scores = scores + torch::gather(c2p, -1, rel.c2p_index.expand({b, heads, s, s})) / scale;
     }
     if (options.p2c) {
       // key j against the embedding of distance i - j, gathered per key then transposed
-      auto p2c = torch::matmul(k, split(pq(rel)).transpose(-1, -2));  // [b, heads, s, 2 span]
-      auto index = torch::clamp(-rel_pos + span, 0, 2 * span - 1).expand({b, heads, s, s});
-      scores = scores + torch::gather(p2c, -1, index).transpose(-1, -2) / scale;
+      auto p2c = torch::matmul(k, project(pos_query, query_proj, pos_query_proj).transpose(-1, -2));
+      scores = scores + torch::gather(p2c, -1, rel.p2c_index.expand({b, heads, s, s})).transpose(-1, -2) / scale;
     }
   }
   if (mask.defined()) scores = scores.masked_fill(mask.logical_not(), lowest(scores.scalar_type()));
@@ -129,10 +139,10 @@ DebertaLayerImpl::DebertaLayerImpl(const ModelConfig& c) : act(c.hidden_act) {
                                                     c.hidden_dropout_prob));
 }
 
-torch::Tensor DebertaLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
-                                        const torch::Tensor& rel_embeddings, const torch::Tensor& rel_pos) {
-  auto h = attention->output(attention->self(x, mask, rel_embeddings, rel_pos), x);
-  return output(activation(intermediate->dense(h), act), h);
+torch::Tensor DebertaLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, const DebertaRelative& rel,
+                                        const torch::Tensor& pos_key, const torch::Tensor& pos_query) {
+  auto h = attention->output(attention->self(x, mask, rel, pos_key, pos_query), x);
+  return output(activation(linear(intermediate->dense, h), act), h);
 }
 
 DebertaConvImpl::DebertaConvImpl(const ModelConfig& c) : act(c.deberta.conv_act) {
@@ -169,28 +179,94 @@ DebertaBackboneImpl::DebertaBackboneImpl(const ModelConfig& c) : config(c) {
   if (d.conv_kernel_size > 0) conv = encoder->register_module("conv", DebertaConv(c));
 }
 
+DebertaRelative DebertaBackboneImpl::relative(int64_t seq, const torch::Device& device, bool with_table) {
+  const auto& d = config.deberta;
+  DebertaRelative r;
+  const int64_t span = d.att_span(config.max_position_embeddings), max_rel = d.max_relative(config.max_position_embeddings);
+  // Distances reach +-reach (the bucket of seq - 1: buckets grow with the distance and are odd
+  // in it), so c2p and p2c read only the table's rows span - reach .. span + reach (clamped):
+  // the products run over those, not all 2 span rows, with the same values gathered.
+  const int64_t reach = deberta_log_bucket(torch::full({1}, seq - 1, torch::kLong), d.position_buckets, max_rel)
+                            .item<int64_t>();
+  r.first = std::clamp<int64_t>(span - reach, 0, 2 * span - 1);
+  const int64_t last = std::clamp<int64_t>(span + reach, 0, 2 * span - 1);
+  r.rows = last + 1 - r.first;
+  if (with_table) {
+    auto table = rel_embeddings->weight;
+    if (rel_norm) table = rel_norm(table);
+    r.window = table.slice(0, r.first, last + 1);
+  }
+  auto rel_pos = deberta_relative_positions(seq, d.position_buckets, max_rel, device);
+  r.c2p_index = torch::clamp(rel_pos + span, 0, 2 * span - 1) - r.first;
+  r.p2c_index = torch::clamp(-rel_pos + span, 0, 2 * span - 1) - r.first;
+  return r;
+}
+
 torch::Tensor DebertaBackboneImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                            const torch::Tensor& token_type_ids) {
+  PackedLinearScope scope(packed.get(), *this, input_ids);
   auto x = embeddings(input_ids, token_type_ids, attention_mask);
   torch::Tensor mask;  // [b, 1, s, s]: query and key both tokens
   if (attention_mask.defined()) {
     auto m = attention_mask.ne(0);
     mask = (m.unsqueeze(1).unsqueeze(2) & m.unsqueeze(1).unsqueeze(3));
   }
-  torch::Tensor rel, rel_pos;
-  const auto& d = config.deberta;
-  if (d.relative_attention) {
-    rel = rel_embeddings->weight;
-    if (rel_norm) rel = rel_norm(rel);
-    rel_pos = deberta_relative_positions(input_ids.size(1), d.position_buckets,
-                                         d.max_relative(config.max_position_embeddings), input_ids.device());
-  }
+  const bool pre = scope.active() && !packed_pos_key.empty();  // the projected tables of pack_for_cpu()
+  DebertaRelative rel;
+  if (config.deberta.relative_attention) rel = relative(input_ids.size(1), input_ids.device(), !pre);
   const auto input = x;
   for (size_t i = 0; i < layers.size(); ++i) {
-    x = layers[i](x, mask, rel, rel_pos);
+    x = pre ? layers[i]->forward(x, mask, rel, packed_pos_key[i], packed_pos_query[i])
+            : layers[i]->forward(x, mask, rel, torch::Tensor(), torch::Tensor());
     if (i == 0 && conv) x = conv(input, x, attention_mask);
   }
   return x;
+}
+
+bool DebertaBackboneImpl::pack_for_cpu(std::string* why, c10::ScalarType dtype) {
+  drop_cpu_packing();
+  std::vector<nn::Linear> linears{embeddings->embed_proj};
+  std::vector<torch::Tensor> also;
+  for (auto& l : layers) {
+    auto& sa = l->attention->self;
+    for (auto* lin : {&sa->query_proj, &sa->key_proj, &sa->value_proj, &l->attention->output->dense,
+                      &l->intermediate->dense, &l->output->dense})
+      linears.push_back(*lin);
+    for (auto* lin : {&sa->pos_key_proj, &sa->pos_query_proj})
+      if (!lin->is_empty()) also.insert(also.end(), {(*lin)->weight, (*lin)->bias});
+  }
+  if (rel_embeddings) also.push_back(rel_embeddings->weight);
+  if (rel_norm) also.insert(also.end(), {rel_norm->weight, rel_norm->bias});
+  auto p = PackedLinears::build(linears, also, dtype, why);
+  if (!p) return false;
+  if (config.deberta.relative_attention) {
+    // Each layer's projections of the whole relative table, once: in inference they depend on
+    // the weights only (transformers recomputes them on every call, 2 span x hidden x hidden
+    // per projection and layer).
+    torch::NoGradGuard no_grad;
+    auto table = rel_embeddings->weight;
+    if (rel_norm) table = rel_norm(table);
+    table = table.unsqueeze(0);
+    for (auto& l : layers) {
+      auto& sa = l->attention->self;
+      auto split = [&](const torch::Tensor& t) {
+        return t.view({1, t.size(1), sa->heads, sa->head_dim}).transpose(1, 2).contiguous();
+      };
+      const bool shared = sa->options.share_att_key;
+      packed_pos_key.push_back(sa->options.c2p ? split((shared ? sa->key_proj : sa->pos_key_proj)(table))
+                                               : torch::Tensor());
+      packed_pos_query.push_back(sa->options.p2c ? split((shared ? sa->query_proj : sa->pos_query_proj)(table))
+                                                 : torch::Tensor());
+    }
+  }
+  packed = std::move(p);
+  return true;
+}
+
+void DebertaBackboneImpl::drop_cpu_packing() {
+  packed.reset();
+  packed_pos_key.clear();
+  packed_pos_query.clear();
 }
 
 }  // namespace triage::model

@@ -77,7 +77,7 @@ ResidualOutputImpl::ResidualOutputImpl(int64_t in, int64_t out, double eps, doub
 }
 
 torch::Tensor ResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return LayerNorm(dropout(dense(x)) + residual);
+  return LayerNorm(dropout(linear(dense, x)) + residual);  // linear(): packed in DeBERTa's packed path
 }
 
 AttentionImpl::AttentionImpl(const ModelConfig& c) {
@@ -224,17 +224,16 @@ torch::Tensor TokenClassifierImpl::token_loss(const torch::Tensor& logits, const
   return token_cross_entropy(kernels(), logits, labels, ignore_index);
 }
 
+bool BackboneImpl::pack_for_cpu(std::string* why, c10::ScalarType dtype) {
+  packed = PackedCpuEncoder::build(*this, why, dtype);
+  return packed != nullptr;
+}
+
 bool TokenClassifierImpl::pack_for_cpu_inference(std::string* why, c10::ScalarType dtype) {
-  if (!backbone) {
-    if (why)
-      *why = config_.model_type + " runs on torch's composite ops (" +
-             (config_.family == Family::DebertaV2 ? "its disentangled relative attention"
-                                                  : "its rotary local/global attention and GeGLU") +
-             " has no prepacked CPU piece)";
-    return false;
-  }
-  backbone->packed = PackedCpuEncoder::build(*backbone, why, dtype);
-  return backbone->packed != nullptr;
+  pack_failure_.clear();
+  if (encoder->pack_for_cpu(&pack_failure_, dtype)) return true;
+  if (why) *why = pack_failure_;
+  return false;
 }
 
 bool TokenClassifierImpl::pack_for_cpu_precision(const std::string& precision, const std::string& key,
@@ -248,8 +247,7 @@ bool TokenClassifierImpl::pack_for_cpu_precision(const std::string& precision, c
 
 std::string TokenClassifierImpl::cpu_compute_path() const {
   if (cpu_packed()) return "packed (oneDNN prepacked weights)";
-  if (!backbone) return "composite torch ops (" + config_.model_type + " has no prepacked CPU path)";
-  return "composite torch ops";
+  return pack_failure_.empty() ? "composite torch ops" : "composite torch ops (" + pack_failure_ + ")";
 }
 
 void TokenClassifierImpl::init_heads(uint64_t seed) {

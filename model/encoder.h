@@ -94,6 +94,9 @@ struct BackboneImpl : EncoderBase {
   // [batch, seq] ids and mask -> [batch, seq, hidden]
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         const torch::Tensor& token_type_ids) override;
+  bool pack_for_cpu(std::string* why, c10::ScalarType dtype) override;
+  void drop_cpu_packing() override { packed.reset(); }
+  bool cpu_packed() const override { return packed != nullptr; }
   std::shared_ptr<torch::nn::Module> encoder;  // holds "layer", as transformers' BertEncoder
   torch::nn::ModuleList layer{nullptr};
   std::vector<Layer> layers;  // the same modules as `layer`, typed
@@ -130,19 +133,17 @@ class TokenClassifierImpl : public torch::nn::Module {
   // Inference on the CPU with prepacked oneDNN weights (model/packed_cpu.h): taken by
   // forward() in eval mode without gradients on CPU inputs, while the packed parameters are
   // unchanged. dtype kBFloat16 computes the encoder in bf16 (CPUs with native bf16 products
-  // only). False, with the reason in *why, where this libtorch, model or CPU can't (the
-  // families whose blocks are not BERT's, deberta-v2 and modernbert, stay on composite ops).
+  // only; the BERT-layer families). False, with the reason in *why, where this libtorch,
+  // model or CPU can't.
   bool pack_for_cpu_inference(std::string* why = nullptr, c10::ScalarType dtype = c10::ScalarType::Float);
   // The same for a precision named by the user (fp32 | bf16 | int8, model::cpu_precision) under
   // the setting `key`. fp32 may fall back to the composite ops (false, the reason in *why); a
   // reduced precision never falls back silently: InputError "<key>: <precision>: <reason>".
   bool pack_for_cpu_precision(const std::string& precision, const std::string& key, std::string* why = nullptr);
-  void drop_cpu_packing() {
-    if (backbone) backbone->packed.reset();
-  }
-  bool cpu_packed() const { return backbone && backbone->packed != nullptr; }
+  void drop_cpu_packing() { encoder->drop_cpu_packing(); }
+  bool cpu_packed() const { return encoder->cpu_packed(); }
   // How forward() computes on the CPU in eval mode: "packed (oneDNN prepacked weights)" or
-  // "composite torch ops" with the reason (/v1/info, triage-model info).
+  // "composite torch ops", with the reason where packing was tried (/v1/info, triage-model info).
   std::string cpu_compute_path() const;
   // token_cross_entropy() below under this model's kernel mode.
   torch::Tensor token_loss(const torch::Tensor& logits, const torch::Tensor& labels,
@@ -158,6 +159,7 @@ class TokenClassifierImpl : public torch::nn::Module {
  private:
   ModelConfig config_;
   std::string prefix_;
+  std::string pack_failure_;  // why the last pack_for_cpu_inference() could not pack
 };
 TORCH_MODULE(TokenClassifier);
 

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <c10/core/ScalarType.h>
+
 #include <torch/nn/module.h>
 
 #include "kernels/kernel_mode.h"
@@ -19,6 +21,12 @@ struct EncoderBase : torch::nn::Module {
                                 const torch::Tensor& token_type_ids) = 0;
   // model.kernels (TokenClassifier::set_kernels); families without fused kernels ignore it.
   kernels::KernelMode kernel_mode = kernels::KernelMode::Auto;
+  // Prepacked CPU inference (model/packed_cpu.h), taken by forward() in eval mode without
+  // gradients on CPU inputs while the packed parameters are unchanged. False with the reason
+  // in *why where this family, libtorch, CPU or dtype can't.
+  virtual bool pack_for_cpu(std::string* why, c10::ScalarType dtype) = 0;
+  virtual void drop_cpu_packing() = 0;
+  virtual bool cpu_packed() const = 0;
 };
 
 // transformers' ACT2FN by name (config.h kActivations): gelu (erf), gelu_new and

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "model/packed_cpu.h"
+
 namespace triage::model {
 namespace nn = torch::nn;
 
@@ -71,7 +73,7 @@ ModernBertAttentionImpl::ModernBertAttentionImpl(const ModelConfig& c)
 torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                                const torch::Tensor& sin, const torch::Tensor& mask) {
   const auto b = x.size(0), s = x.size(1);
-  auto qkv = Wqkv(x).view({b, s, 3, heads, head_dim});
+  auto qkv = linear(Wqkv, x).view({b, s, 3, heads, head_dim});
   auto q = qkv.select(2, 0).transpose(1, 2), k = qkv.select(2, 1).transpose(1, 2);  // [b, heads, s, d]
   auto v = qkv.select(2, 2).transpose(1, 2);
   const auto dtype = q.scalar_type();
@@ -89,7 +91,7 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
     auto probs = torch::softmax(scores, -1, torch::kFloat).to(dtype);
     ctx = torch::matmul(torch::dropout(probs, p, is_training()), v);
   }
-  return out_drop(Wo(ctx.transpose(1, 2).reshape({b, s, heads * head_dim})));
+  return out_drop(linear(Wo, ctx.transpose(1, 2).reshape({b, s, heads * head_dim})));
 }
 
 ModernBertMlpImpl::ModernBertMlpImpl(const ModelConfig& c) : act(c.hidden_act) {
@@ -100,8 +102,8 @@ ModernBertMlpImpl::ModernBertMlpImpl(const ModelConfig& c) : act(c.hidden_act) {
 }
 
 torch::Tensor ModernBertMlpImpl::forward(const torch::Tensor& x) {
-  auto parts = Wi(x).chunk(2, -1);
-  return Wo(drop(activation(parts[0], act) * parts[1]));
+  auto parts = linear(Wi, x).chunk(2, -1);
+  return linear(Wo, drop(activation(parts[0], act) * parts[1]));
 }
 
 ModernBertLayerImpl::ModernBertLayerImpl(const ModelConfig& c, int64_t index)
@@ -132,6 +134,7 @@ torch::Tensor ModernBertBackboneImpl::forward(const torch::Tensor& input_ids, co
                                               const torch::Tensor&) {
   const auto s = input_ids.size(1);
   const auto dev = input_ids.device();
+  PackedLinearScope scope(packed.get(), *this, input_ids);
   auto x = embeddings(input_ids);
   const auto& m = config.modernbert;
   // global layers: every query sees the tokens; local ones only those within half the window
@@ -151,6 +154,14 @@ torch::Tensor ModernBertBackboneImpl::forward(const torch::Tensor& input_ids, co
   for (auto& l : layers)
     x = l->global ? l(x, gcos, gsin, global_mask) : l(x, lcos, lsin, local_mask);
   return final_norm(x);
+}
+
+bool ModernBertBackboneImpl::pack_for_cpu(std::string* why, c10::ScalarType dtype) {
+  std::vector<nn::Linear> linears;
+  for (auto& l : layers)
+    for (auto* lin : {&l->attn->Wqkv, &l->attn->Wo, &l->mlp->Wi, &l->mlp->Wo}) linears.push_back(*lin);
+  packed = PackedLinears::build(linears, {}, dtype, why);
+  return packed != nullptr;
 }
 
 }  // namespace triage::model

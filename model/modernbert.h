@@ -7,7 +7,8 @@
 // biases only where the config says (norm_bias, attention_bias, mlp_bias, classifier_bias).
 // ModernBertForTokenClassification's head (dense + activation + norm) is ModernBertHead.
 // Tensor names are transformers' ("model.layers.1.attn.Wqkv.weight", "head.dense.weight").
-// Composite torch ops on every device (no fused kernels, no prepacked CPU path).
+// Composite torch ops on every device (no fused kernels); CPU inference may take the layers'
+// linear products prepacked (PackedLinears in packed_cpu.h), the rest unchanged.
 #pragma once
 
 #include <ATen/core/Generator.h>
@@ -20,6 +21,8 @@
 #include "model/encoder_base.h"
 
 namespace triage::model {
+
+class PackedLinears;
 
 // LayerNorm whose bias is optional ("weight", and "bias" only when `bias`).
 struct NormImpl : torch::nn::Module {
@@ -91,11 +94,16 @@ struct ModernBertBackboneImpl : EncoderBase {
   explicit ModernBertBackboneImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         const torch::Tensor& token_type_ids) override;  // token types: none, ignored
+  // Packs every layer's four linear layers (PackedLinears, fp32).
+  bool pack_for_cpu(std::string* why, c10::ScalarType dtype) override;
+  void drop_cpu_packing() override { packed.reset(); }
+  bool cpu_packed() const override { return packed != nullptr; }
   ModernBertEmbeddings embeddings{nullptr};
   torch::nn::ModuleList layer_list{nullptr};  // "layers"
   std::vector<ModernBertLayer> layers;
   Norm final_norm{nullptr};
   ModelConfig config;
+  std::shared_ptr<PackedLinears> packed;
 };
 
 // Rotary cos and sin [1, 1, seq, head_dim] for positions 0..seq-1 with base `theta`, as

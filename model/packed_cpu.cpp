@@ -252,4 +252,78 @@ at::Tensor PackedCpuEncoder::forward(const at::Tensor& x_in, const at::Tensor& a
   return x.view({b, s, hidden}).to(at::kFloat);
 }
 
+std::unique_ptr<PackedLinears> PackedLinears::build(const std::vector<torch::nn::Linear>& layers,
+                                                    const std::vector<at::Tensor>& also, c10::ScalarType dtype,
+                                                    std::string* why) {
+  const auto fail = [&](std::string reason) -> std::unique_ptr<PackedLinears> {
+    if (why) *why = std::move(reason);
+    return nullptr;
+  };
+  if (!ops().missing.empty()) return fail(ops().missing);
+  if (dtype != at::kFloat)
+    return fail(std::string("this family's packed path computes in float32 only, not ") + c10::toString(dtype));
+  std::unique_ptr<PackedLinears> p(new PackedLinears());
+  const auto watch = [&](const at::Tensor& t) -> bool {
+    if (!t.defined()) return true;
+    if (!t.device().is_cpu() || t.scalar_type() != at::kFloat) return false;
+    p->sources_.push_back(t);
+    p->versions_.push_back(t._version());
+    return true;
+  };
+  torch::NoGradGuard no_grad;
+  for (const auto& l : layers) {
+    if (l.is_empty()) continue;
+    if (!watch(l->weight) || !watch(l->bias))
+      return fail("packing needs fp32 CPU parameters, found " + std::string(c10::toString(l->weight.scalar_type())) +
+                  " on " + l->weight.device().str());
+    Weight w{reorder(l->weight, at::kFloat), std::nullopt};
+    if (l->bias.defined()) w.b = l->bias.detach();
+    p->weights_.emplace(l.get(), std::move(w));
+  }
+  for (const auto& t : also)
+    if (!watch(t)) return fail("packing needs fp32 CPU parameters, found " + std::string(c10::toString(t.scalar_type())));
+  return p;
+}
+
+bool PackedLinears::current() const {
+  for (size_t i = 0; i < sources_.size(); ++i)
+    if (sources_[i]._version() != versions_[i]) return false;
+  return true;
+}
+
+at::Tensor PackedLinears::apply(const torch::nn::LinearImpl& layer, const at::Tensor& x) const {
+  auto it = weights_.find(&layer);
+  if (it == weights_.end()) return {};
+  static const c10::List<std::optional<c10::Scalar>> no_scalars;
+  auto out_shape = x.sizes().vec();
+  out_shape.back() = layer.weight.size(0);
+  return ops()
+      .linear->call(x.reshape({-1, x.size(-1)}), it->second.w, it->second.b, "none", no_scalars, std::nullopt)
+      .view(out_shape);
+}
+
+namespace {
+thread_local const PackedLinears* t_packed = nullptr;
+}  // namespace
+
+PackedLinearScope::PackedLinearScope(const PackedLinears* packed, const torch::nn::Module& owner,
+                                     const at::Tensor& input)
+    : active_(packed && !owner.is_training() && !torch::GradMode::is_enabled() && input.device().is_cpu() &&
+                      packed->current()
+                  ? packed
+                  : nullptr),
+      previous_(t_packed) {
+  t_packed = active_;
+  if (active_) active_->calls_.fetch_add(1, std::memory_order_relaxed);
+}
+
+PackedLinearScope::~PackedLinearScope() { t_packed = previous_; }
+
+at::Tensor linear(torch::nn::Linear& layer, const at::Tensor& x) {
+  if (t_packed) {
+    if (auto y = t_packed->apply(*layer, x); y.defined()) return y;
+  }
+  return layer(x);
+}
+
 }  // namespace triage::model

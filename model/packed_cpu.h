@@ -29,10 +29,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/ScalarType.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
 
 namespace triage::model {
 
@@ -94,5 +97,61 @@ class PackedCpuEncoder {
   c10::ScalarType dtype_ = c10::ScalarType::Float;
   mutable std::atomic<int64_t> calls_{0};
 };
+
+// The families with their own blocks (deberta.h, modernbert.h) keep one forward code for
+// training and inference: each of their linear layers multiplies through linear() below,
+// which takes the layer's weight prepacked for oneDNN while a PackedLinearScope holding it is
+// active on the calling thread, and the module itself otherwise (training, gradients, CUDA,
+// a stale packing). fp32 only: their packed path is the composite arithmetic up to float
+// rounding, with the packing traffic gone.
+class PackedLinears {
+ public:
+  // `layers` (null entries skipped) reordered once; `also`: other parameters the family
+  // derives packed state from (DeBERTa's projected relative embeddings), whose changes make it
+  // stale too. nullptr with the reason in *why: no oneDNN here, a dtype other than fp32, or
+  // parameters that are not fp32 on the CPU.
+  static std::unique_ptr<PackedLinears> build(const std::vector<torch::nn::Linear>& layers,
+                                              const std::vector<at::Tensor>& also, c10::ScalarType dtype,
+                                              std::string* why);
+  // True while no packed or `also` parameter has changed since build().
+  bool current() const;
+  // layer(x) on its packed weight (x [..., in] -> [..., out]); undefined when `layer` is not
+  // one of those packed.
+  at::Tensor apply(const torch::nn::LinearImpl& layer, const at::Tensor& x) const;
+  // Forward passes that took the packed path (tests check it is taken).
+  int64_t calls() const { return calls_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class PackedLinearScope;
+  struct Weight {
+    at::Tensor w;
+    std::optional<at::Tensor> b;
+  };
+  PackedLinears() = default;
+  std::unordered_map<const torch::nn::LinearImpl*, Weight> weights_;
+  std::vector<at::Tensor> sources_;
+  std::vector<int64_t> versions_;
+  mutable std::atomic<int64_t> calls_{0};
+};
+
+// While alive, linear() on this thread uses `packed`, if it may serve this forward: the owner
+// in eval mode, gradients off, the input on the CPU and the packing current; else nothing is
+// packed (the composite path). Scopes nest; each restores the previous one.
+class PackedLinearScope {
+ public:
+  PackedLinearScope(const PackedLinears* packed, const torch::nn::Module& owner, const at::Tensor& input);
+  ~PackedLinearScope();
+  PackedLinearScope(const PackedLinearScope&) = delete;
+  PackedLinearScope& operator=(const PackedLinearScope&) = delete;
+  // The packing this forward takes, or nullptr.
+  const PackedLinears* active() const { return active_; }
+
+ private:
+  const PackedLinears* active_;
+  const PackedLinears* previous_;
+};
+
+// layer(x), through its packed weight where the calling thread's scope holds one.
+at::Tensor linear(torch::nn::Linear& layer, const at::Tensor& x);
 
 }  // namespace triage::model

