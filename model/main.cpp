@@ -65,6 +65,8 @@ std::string cp_substr(const std::string& s, int32_t begin, int32_t end) {
 int cmd_info(const std::string& dir) {
   auto ck = model::load_checkpoint(dir, options_from("", "", false));
   const auto& c = ck.config();
+  ck.model->eval();
+  ck.model->pack_for_cpu_inference();  // as triage-serve: to report the CPU path it takes
   int64_t params = 0;
   for (const auto& p : ck.model->parameters()) params += p.numel();
   nlohmann::json j = {
@@ -76,6 +78,7 @@ int cmd_info(const std::string& dir) {
       {"vocab_size", c.vocab_size},
       {"parameters", params},
       {"weights_dtype", ck.report.weights_dtype},
+      {"cpu_compute_path", ck.model->cpu_compute_path()},
       {"labels", c.labels},
       {"intent_labels", c.intent_labels},
       {"tokenizer", ck.tokenizer ? ck.tokenizer->kind() : "none"},

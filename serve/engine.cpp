@@ -109,6 +109,7 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   s->dir_ = o.dir;
   s->architecture_ = ck.config().architecture();
   s->packed_ = ck.model->cpu_packed();
+  s->compute_path_ = ck.model->cpu_compute_path();
   s->precision_ = s->packed_ ? o.precision : "fp32";
   s->max_seq_len_ = po.windows.max_seq_len;
   s->stride_ = po.windows.stride;
@@ -333,6 +334,7 @@ InfoResponse ModelSnapshot::info_response(const ServeConfig& cfg) const {
   r.architecture = architecture_;
   r.precision = precision_;
   r.packed_weights = packed_;
+  r.compute_path = compute_path_;
   r.max_seq_len = max_seq_len_;
   r.stride = stride_;
   r.entity_labels = entity_types_;

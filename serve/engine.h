@@ -67,6 +67,8 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   // Encoder arithmetic ("fp32", "bf16" or "int8") and whether the prepacked CPU path serves it.
   const std::string& precision() const { return precision_; }
   bool packed_weights() const { return packed_; }
+  // How the encoder computes: the packed path, or composite ops and why (model/encoder.h).
+  const std::string& compute_path() const { return compute_path_; }
   int64_t max_seq_len() const { return max_seq_len_; }
   int64_t stride() const { return stride_; }
   const std::vector<std::string>& entity_types() const { return entity_types_; }
@@ -98,7 +100,7 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   std::shared_ptr<InferenceJob> prepare(std::vector<std::pair<std::string, std::string>>* turns,
                                         std::vector<std::string>* texts, const PrepareLimits& limits) const;
   ModelRef ref_;
-  std::string dir_, architecture_, precision_ = "fp32";
+  std::string dir_, architecture_, precision_ = "fp32", compute_path_;
   bool packed_ = false;
   int64_t max_seq_len_ = 0, stride_ = 0;
   std::vector<std::string> entity_types_, intents_;

@@ -81,6 +81,7 @@ std::string info_json(const InfoResponse& r) {
               {"architecture", r.architecture},
               {"precision", r.precision},
               {"packed_weights", r.packed_weights},
+              {"compute_path", r.compute_path},
               {"max_seq_len", r.max_seq_len},
               {"stride", r.stride}}},
             {"labels", {{"entities", r.entity_labels}, {"intents", r.intent_labels}}},

@@ -184,6 +184,7 @@ void Server::load() {
                              {"dir", s->dir()},
                              {"precision", s->precision()},
                              {"packed_weights", s->packed_weights() ? "true" : "false"},
+                             {"compute_path", s->compute_path()},
                              {"routing", s->routing().source()},
                              {"rules", std::to_string(s->routing().rule_count())},
                              {"s", std::to_string(seconds_between(t0, Clock::now()))}});

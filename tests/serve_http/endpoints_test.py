@@ -101,6 +101,7 @@ def main():
                 all(ch in "0123456789abcdef" for ch in m["version"]), f"model.version 12 hex digits: {m.get('version')!r}")
         c.check(m.get("max_seq_len") == 64 and m.get("stride") == 16, f"max_seq_len/stride from triage.json: {m}")
         c.check(m.get("architecture") == "BertForTokenClassification", f"architecture: {m.get('architecture')}")
+        c.check(str(m.get("compute_path", "")).startswith("packed"), f"compute_path: {m.get('compute_path')!r}")
         c.check(m.get("precision") == "fp32" and m.get("packed_weights") is True,
                 f"precision fp32 on the packed path by default: {m.get('precision')!r}, {m.get('packed_weights')!r}")
         c.check(os.path.realpath(m.get("dir", "")) == os.path.realpath(model), f"model.dir: {m.get('dir')}")
