@@ -29,6 +29,7 @@ import unicodedata
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "serve_http"))
 import serve_fixture as sf  # noqa: E402
+from tiny_families import FAMILIES, tiny_base  # noqa: E402
 
 BIN = sf.BIN
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -42,9 +43,7 @@ run = sf.run_tool
 def main():
     try:
         import torch
-        from transformers import (AutoModelForTokenClassification, AutoTokenizer, DebertaV2Config, DebertaV2Model,
-                                  DistilBertConfig, DistilBertModel, ElectraConfig, ElectraModel, ModernBertConfig,
-                                  ModernBertModel, pipeline)
+        from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
         from transformers.utils import logging
     except ImportError as e:
         print(f"SKIP: python oracle unavailable ({e})")
@@ -65,25 +64,7 @@ def main():
 
     vocab = 30522
     torch.manual_seed(0)
-    bases = {
-        "distilbert": DistilBertModel(DistilBertConfig(vocab_size=vocab, dim=32, n_layers=2, n_heads=4, hidden_dim=48,
-                                                       max_position_embeddings=130)),
-        "electra": ElectraModel(ElectraConfig(vocab_size=vocab, embedding_size=16, hidden_size=32, num_hidden_layers=2,
-                                              num_attention_heads=4, intermediate_size=48,
-                                              max_position_embeddings=130)),
-        "deberta-v2": DebertaV2Model(DebertaV2Config(vocab_size=vocab, hidden_size=32, num_hidden_layers=2,
-                                                     num_attention_heads=4, intermediate_size=48,
-                                                     max_position_embeddings=130, relative_attention=True,
-                                                     pos_att_type=["p2c", "c2p"], share_att_key=True,
-                                                     position_biased_input=False, position_buckets=16,
-                                                     norm_rel_ebd="layer_norm", type_vocab_size=0)),
-        "modernbert": ModernBertModel(ModernBertConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=3,
-                                                       num_attention_heads=4, intermediate_size=48,
-                                                       max_position_embeddings=130, local_attention=16,
-                                                       global_attn_every_n_layers=2, pad_token_id=0,
-                                                       bos_token_id=101, eos_token_id=102, cls_token_id=101,
-                                                       sep_token_id=102)),
-    }
+    bases = {f: tiny_base(f, vocab) for f in FAMILIES if f != "bert"}
     trained = {}
     for family, m in bases.items():
         base = os.path.join(tmp, f"tiny-{family}")
@@ -126,7 +107,12 @@ def main():
                 if r.status != 200 or r.json().get("status") != "reloaded":
                     print(f"FAIL: reload to {model}: {r}")
                     return 1
-            versions.append(srv.call("GET", "/v1/info").json()["model"].get("version"))
+            info = srv.call("GET", "/v1/info").json()["model"]
+            versions.append(info.get("version"))
+            if info.get("packed_weights") is not True or not str(info.get("compute_path")).startswith("packed"):
+                print(f"FAIL: {model}: every family serves on the packed CPU path; /v1/info says packed_weights "
+                      f"{info.get('packed_weights')!r}, compute_path {info.get('compute_path')!r}")
+                return 1
             pipe = pipeline("token-classification", model=AutoModelForTokenClassification.from_pretrained(model),
                             tokenizer=AutoTokenizer.from_pretrained(model), aggregation_strategy="first", device="cpu")
             bad = n = 0
