@@ -14,14 +14,6 @@ namespace triage::model {
 namespace nn = torch::nn;
 
 namespace {
-// The value masked scores take: the dtype's lowest, as transformers' torch.finfo(dtype).min
-// (finite, so a row with every key masked stays finite and padding never turns into NaN).
-double lowest(c10::ScalarType t) {
-  if (t == torch::kBFloat16) return -3.3895313892515355e38;
-  if (t == torch::kHalf) return -65504.0;
-  if (t == torch::kDouble) return std::numeric_limits<double>::lowest();
-  return std::numeric_limits<float>::lowest();
-}
 nn::LayerNorm layer_norm(int64_t width, double eps) { return nn::LayerNorm(nn::LayerNormOptions({width}).eps(eps)); }
 }  // namespace
 
@@ -121,7 +113,7 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& x, con
       scores = scores + torch::gather(p2c, -1, rel.p2c_index.expand({b, heads, s, s})).transpose(-1, -2) / scale;
     }
   }
-  if (mask.defined()) scores = scores.masked_fill(mask.logical_not(), lowest(scores.scalar_type()));
+  if (mask.defined()) scores = scores.masked_fill(mask.logical_not(), lowest_score(scores.scalar_type()));
   auto probs = dropout(torch::softmax(scores, -1));
   return torch::matmul(probs, v).transpose(1, 2).reshape({b, s, heads * head_dim});
 }

@@ -21,6 +21,13 @@ nn::LayerNorm layer_norm(int64_t hidden, double eps) {
 
 }  // namespace
 
+double lowest_score(c10::ScalarType t) {
+  if (t == torch::kBFloat16) return -3.3895313892515355e38;
+  if (t == torch::kHalf) return -65504.0;
+  if (t == torch::kDouble) return std::numeric_limits<double>::lowest();
+  return std::numeric_limits<float>::lowest();
+}
+
 torch::Tensor activation(const torch::Tensor& x, const std::string& act) {
   if (act == "gelu") return torch::gelu(x);
   if (act == "relu") return torch::relu(x);

@@ -33,4 +33,9 @@ struct EncoderBase : torch::nn::Module {
 // gelu_pytorch_tanh (tanh approximation), relu, silu, tanh.
 torch::Tensor activation(const torch::Tensor& x, const std::string& name);
 
+// The value masked attention scores take: the dtype's lowest, as transformers'
+// torch.finfo(dtype).min (finite, so a row with every key masked stays finite and padding
+// never turns into NaN).
+double lowest_score(c10::ScalarType dtype);
+
 }  // namespace triage::model

@@ -80,17 +80,14 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
   q = (q.to(torch::kFloat) * cos + rotate_half(q.to(torch::kFloat)) * sin).to(dtype);
   k = (k.to(torch::kFloat) * cos + rotate_half(k.to(torch::kFloat)) * sin).to(dtype);
   const double p = is_training() ? attn_dropout : 0.0;
-  torch::Tensor ctx;
-  if (!mask.defined()) {
-    ctx = at::scaled_dot_product_attention(q, k, v, std::nullopt, p);
-  } else {
-    // explicit softmax: a padded query whose window holds no token masks its whole row, which
-    // scaled_dot_product_attention turns into NaN; the lowest finite score keeps it finite
-    auto scores = torch::matmul(q, k.transpose(2, 3)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
-    scores = scores.masked_fill(mask.logical_not(), std::numeric_limits<float>::lowest());
-    auto probs = torch::softmax(scores, -1, torch::kFloat).to(dtype);
-    ctx = torch::matmul(torch::dropout(probs, p, is_training()), v);
-  }
+  // One attention kernel with and without padding, so that a message alone and in a padded
+  // batch compute alike. The mask is additive and finite (the dtype's lowest, as
+  // transformers' eager path): a padded query whose window holds no token has its whole row
+  // masked, which a boolean mask turns into NaN and this into a finite uniform row.
+  std::optional<torch::Tensor> bias;
+  if (mask.defined())
+    bias = torch::zeros(mask.sizes(), q.options()).masked_fill_(mask.logical_not(), lowest_score(dtype));
+  auto ctx = at::scaled_dot_product_attention(q, k, v, bias, p);
   return out_drop(linear(Wo, ctx.transpose(1, 2).reshape({b, s, heads * head_dim})));
 }
 
