@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "data/viterbi.h"
 
 namespace triage::data {
 
@@ -14,6 +15,14 @@ std::optional<Aggregation> parse_aggregation(std::string_view name) {
   if (name == "max") return Aggregation::max;
   return std::nullopt;
 }
+
+std::optional<DecodeMode> parse_decode_mode(std::string_view name) {
+  if (name == "greedy") return DecodeMode::greedy;
+  if (name == "constrained") return DecodeMode::constrained;
+  return std::nullopt;
+}
+
+const char* decode_mode_name(DecodeMode m) { return m == DecodeMode::constrained ? "constrained" : "greedy"; }
 
 const char* aggregation_name(Aggregation a) {
   switch (a) {
@@ -81,7 +90,7 @@ std::vector<PredictedSpan> spans_from_word_tags(const std::vector<int32_t>& word
 
 Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
                     const std::vector<CharRange>& offsets, const std::vector<CharRange>& words,
-                    Aggregation aggregation) {
+                    Aggregation aggregation, DecodeMode mode) {
   if (static_cast<int32_t>(offsets.size()) != n_subwords)
     throw Error("decode_tags: " + std::to_string(offsets.size()) + " offsets for " +
                 std::to_string(n_subwords) + " sub-words");
@@ -89,6 +98,9 @@ Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
   d.word_tags.assign(words.size(), 0);
   d.word_scores.assign(words.size(), 0.0f);
   std::vector<float> mean(static_cast<size_t>(n_tags));
+  // constrained: the aggregated rows of the words with sub-words, decoded together at the end
+  std::vector<float> rows;
+  std::vector<size_t> row_words;
   size_t j = 0;  // first sub-word that may overlap the current word
   for (size_t w = 0; w < words.size(); ++w) {
     const CharRange word = words[w];
@@ -127,9 +139,34 @@ Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
       for (float& m : mean) m /= static_cast<float>(count);
       row = mean.data();
     }
+    if (mode == DecodeMode::constrained) {
+      rows.insert(rows.end(), row, row + n_tags);
+      row_words.push_back(w);
+      continue;
+    }
     const int32_t tag = argmax(row, n_tags);
     d.word_tags[w] = tag;
     d.word_scores[w] = row[tag];
+  }
+  if (mode == DecodeMode::constrained && !row_words.empty()) {
+    std::vector<float> logp(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) logp[i] = std::log(std::max(rows[i], 1e-30f));
+    static thread_local Transitions bio;
+    if (bio.n_tags != n_tags) bio = bio_transitions(n_tags);
+    const auto path = viterbi(logp.data(), static_cast<int32_t>(row_words.size()), bio);
+    for (size_t i = 0; i < row_words.size(); ++i) {
+      d.word_tags[row_words[i]] = path[i];
+      d.word_scores[row_words[i]] = rows[i * static_cast<size_t>(n_tags) + static_cast<size_t>(path[i])];
+    }
+    // a word without sub-words continues the entity before it (as above), now that it is known
+    std::vector<bool> decoded(words.size(), false);
+    for (size_t w : row_words) decoded[w] = true;
+    for (size_t w = 1; w < words.size(); ++w)
+      if (!decoded[w]) {
+        const int32_t prev_type = LabelSchema::type_of_tag(d.word_tags[w - 1]);
+        d.word_tags[w] = prev_type >= 0 ? LabelSchema::inside_tag(prev_type) : 0;
+        d.word_scores[w] = prev_type >= 0 ? d.word_scores[w - 1] : 0.0f;
+      }
   }
   d.spans = group(d.word_tags, words, [&](size_t w) { return d.word_scores[w]; });
   return d;

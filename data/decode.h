@@ -23,6 +23,14 @@ enum class Aggregation {
 std::optional<Aggregation> parse_aggregation(std::string_view name);  // "first", "average", "max"
 const char* aggregation_name(Aggregation a);
 
+// decode.mode: how word tags are chosen from the words' (aggregated) tag probabilities.
+enum class DecodeMode {
+  greedy,       // each word its most probable tag (an I- may open an entity)
+  constrained,  // the most probable sequence of valid BIO tags (Viterbi over log-probabilities)
+};
+std::optional<DecodeMode> parse_decode_mode(std::string_view name);  // "greedy", "constrained"
+const char* decode_mode_name(DecodeMode m);
+
 struct PredictedSpan {
   int32_t start = 0;  // code points of the text, end exclusive
   int32_t end = 0;
@@ -40,11 +48,13 @@ struct Decoded {
 
 // probs: [n_subwords, n_tags] row-major probabilities (softmax of the logits) for the
 // content sub-words (no special tokens) whose offsets are given; words: the example's
-// words. Entities are grouped leniently: a B- tag, an I- after O or a type change starts
-// a new entity. n_tags must be LabelSchema::num_tags().
+// words. Each word's tag row is aggregated from its sub-words, then tags are chosen by
+// `mode`. Entities are grouped leniently: a B- tag, an I- after O or a type change starts
+// a new entity (constrained decoding never outputs the last two). n_tags must be
+// LabelSchema::num_tags(). A word's score is its row's probability of the chosen tag.
 Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
                     const std::vector<CharRange>& offsets, const std::vector<CharRange>& words,
-                    Aggregation aggregation);
+                    Aggregation aggregation, DecodeMode mode = DecodeMode::greedy);
 
 // Row-wise softmax in place over a [rows, cols] row-major array.
 void softmax_rows(float* values, int64_t rows, int64_t cols);

@@ -25,7 +25,7 @@ namespace ev = triage::eval;
 int main(int argc, char** argv) {
   CLI::App app{"triage-eval: classification reports equal to scikit-learn and seqeval"};
   std::string predictions, model, data, format, json_out, mode = "default", scheme = "IOB2";
-  std::string aggregation = "first", precision = "fp32";
+  std::string aggregation = "first", precision = "fp32", decode;
   int digits = 4;
   int64_t max_seq_len = 0, stride = -1, threads = 0;
   auto* pred_opt = app.add_option("--predictions", predictions,
@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"conll", "jointbert", "jsonl"}));
   app.add_option("--aggregation", aggregation, "sub-word to word aggregation (with --model)")
       ->check(CLI::IsMember({"first", "average", "max"}));
+  app.add_option("--decode", decode,
+                 "word tags (with --model): greedy | constrained (valid BIO sequences); default: the checkpoint's "
+                 "decode_mode (triage.json), else greedy")
+      ->check(CLI::IsMember({"greedy", "constrained"}));
   app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
   app.add_option("--stride", stride, "sub-words shared by consecutive windows (default: the training setting)");
   app.add_option("--precision", precision,
@@ -72,6 +76,7 @@ int main(int argc, char** argv) {
       io.max_seq_len_key = "--max-seq-len";
       io.stride_key = "--stride";
       io.aggregation = *triage::data::parse_aggregation(aggregation);
+      if (!decode.empty()) io.decode = triage::data::parse_decode_mode(decode);
       triage::model::Predictor predictor(ck.model, ck.tokenizer, triage::model::inference_options(ck.meta, ck.config(), io));
       std::optional<triage::data::Format> fmt;
       if (!format.empty()) fmt = triage::data::parse_format(format);

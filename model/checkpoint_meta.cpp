@@ -48,6 +48,7 @@ json CheckpointMeta::to_json() const {
   j["format_version"] = 1;
   if (max_seq_len) j["max_seq_len"] = *max_seq_len;
   if (stride) j["stride"] = *stride;
+  if (decode_mode) j["decode_mode"] = *decode_mode;
   if (!label_schema.is_null()) j["label_schema"] = label_schema;
   if (!base_model.empty()) j["base_model"] = base_model;
   if (data)
@@ -73,6 +74,7 @@ CheckpointMeta CheckpointMeta::from_json(const json& in, const std::string& sour
   if (version != 1) throw InputError(source + ": key 'format_version': expected 1, found " + std::to_string(version));
   take(j, "max_seq_len", m.max_seq_len, source, "an integer");
   take(j, "stride", m.stride, source, "an integer");
+  take(j, "decode_mode", m.decode_mode, source, "a string");
   if (auto it = j.find("label_schema"); it != j.end()) {
     m.label_schema = *it;
     j.erase(it);

@@ -20,6 +20,9 @@ struct CheckpointMeta {
   // then takes its defaults).
   std::optional<int64_t> max_seq_len;  // sub-words per window, special tokens included
   std::optional<int64_t> stride;       // sub-words shared by consecutive windows
+  // decode.mode the trainer evaluated with ("greedy" | "constrained"; data/decode.h); unset:
+  // greedy. Inference paths decode with it unless told otherwise (inference_options.h).
+  std::optional<std::string> decode_mode;
   nlohmann::json label_schema;              // data::LabelSchema::to_json(); null when absent
   std::string base_model;                   // the checkpoint fine-tuning started from
   struct Data {

@@ -34,6 +34,15 @@ PredictOptions inference_options(const CheckpointMeta& meta, const ModelConfig& 
   po.windows.max_seq_len = static_cast<int32_t>(len);
   po.windows.stride = static_cast<int32_t>(stride);
   po.aggregation = o.aggregation;
+  if (o.decode) {
+    po.decode = *o.decode;
+  } else if (meta.decode_mode) {
+    const auto mode = data::parse_decode_mode(*meta.decode_mode);
+    if (!mode)
+      throw InputError(meta.where() + ": key 'decode_mode': expected greedy or constrained, found '" +
+                       *meta.decode_mode + "'");
+    po.decode = *mode;
+  }
   po.max_tokens = std::max(o.max_tokens, len);
   po.max_batch_size = std::max<int32_t>(1, o.max_batch_size);
   return po;

@@ -152,7 +152,8 @@ std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data
     } else {
       data::merge_windows(windows, rows, n, n_tags, merged);
     }
-    pred.decoded = data::decode_tags(merged.data(), n, n_tags, enc.offsets, examples[e]->words, options_.aggregation);
+    pred.decoded = data::decode_tags(merged.data(), n, n_tags, enc.offsets, examples[e]->words, options_.aggregation,
+                                         options_.decode);
     if (n_intents) {
       pred.intent_probs.assign(static_cast<size_t>(n_intents), 0.0f);
       for (int32_t fi : of_example[e])

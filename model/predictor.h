@@ -20,6 +20,7 @@ namespace triage::model {
 struct PredictOptions {
   data::WindowOptions windows{128, 32};
   data::Aggregation aggregation = data::Aggregation::first;
+  data::DecodeMode decode = data::DecodeMode::greedy;
   int64_t max_tokens = 8192;   // padded sub-words per forward batch
   int32_t max_batch_size = 64;
 };

@@ -97,6 +97,7 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   }
   model::InferenceOverrides io;
   io.aggregation = o.aggregation;
+  io.decode = o.decode;
   io.max_tokens = std::min(o.forward_tokens, o.batch_max_tokens);
   io.max_batch_size = static_cast<int32_t>(std::clamp<int64_t>(o.batch_max_size, 1, INT32_MAX));
   const model::PredictOptions po = model::inference_options(ck.meta, ck.config(), io);
@@ -110,6 +111,7 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   s->architecture_ = ck.config().architecture();
   s->packed_ = ck.model->cpu_packed();
   s->compute_path_ = ck.model->cpu_compute_path();
+  s->decode_mode_ = data::decode_mode_name(po.decode);
   s->precision_ = s->packed_ ? o.precision : "fp32";
   s->max_seq_len_ = po.windows.max_seq_len;
   s->stride_ = po.windows.stride;
@@ -335,6 +337,7 @@ InfoResponse ModelSnapshot::info_response(const ServeConfig& cfg) const {
   r.precision = precision_;
   r.packed_weights = packed_;
   r.compute_path = compute_path_;
+  r.decode_mode = decode_mode_;
   r.max_seq_len = max_seq_len_;
   r.stride = stride_;
   r.entity_labels = entity_types_;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct SnapshotOptions {
   std::string name;           // "" = from the directory (see ServeConfig::Model::name)
   std::string routing_file;   // "" = RoutingRules::defaults()
   data::Aggregation aggregation = data::Aggregation::first;
+  std::optional<data::DecodeMode> decode;  // unset: the checkpoint's decode_mode (triage.json), else greedy
   int64_t batch_max_size = 32;     // forward batches inside one run (a job over the limits)
   int64_t batch_max_tokens = 8192;
   int64_t forward_tokens = 256;    // padded sub-words per forward inside a batch
@@ -100,7 +102,7 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   std::shared_ptr<InferenceJob> prepare(std::vector<std::pair<std::string, std::string>>* turns,
                                         std::vector<std::string>* texts, const PrepareLimits& limits) const;
   ModelRef ref_;
-  std::string dir_, architecture_, precision_ = "fp32", compute_path_;
+  std::string dir_, architecture_, precision_ = "fp32", compute_path_, decode_mode_;
   bool packed_ = false;
   int64_t max_seq_len_ = 0, stride_ = 0;
   std::vector<std::string> entity_types_, intents_;

@@ -82,6 +82,7 @@ std::string info_json(const InfoResponse& r) {
               {"precision", r.precision},
               {"packed_weights", r.packed_weights},
               {"compute_path", r.compute_path},
+              {"decode_mode", r.decode_mode},
               {"max_seq_len", r.max_seq_len},
               {"stride", r.stride}}},
             {"labels", {{"entities", r.entity_labels}, {"intents", r.intent_labels}}},

@@ -12,6 +12,11 @@ void ServeConfig::register_fields(config::Schema& s) {
   s.add_enum("model.aggregation", &model.aggregation,
              {{"first", data::Aggregation::first}, {"average", data::Aggregation::average}, {"max", data::Aggregation::max}},
              "sub-word to word aggregation: first | average | max");
+  s.add_enum("decode.mode", &decode.mode,
+             {{"checkpoint", std::nullopt}, {"greedy", data::DecodeMode::greedy},
+              {"constrained", data::DecodeMode::constrained}},
+             "word tags: checkpoint (triage.json's decode_mode, else greedy) | greedy | constrained (valid BIO "
+             "sequences)");
   s.add("routing.file", &routing.file, "routing rules YAML; \"\" = the queue is the intent label");
   s.add("http.host", &http.host, "bind address");
   s.add("http.port", &http.port, "TCP port; 0 = an ephemeral port (printed on the listening line)")

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct ServeConfig {
     std::string name;                 // "" = the directory's basename (its parent's for best/last)
     data::Aggregation aggregation = data::Aggregation::first;
   } model;
+  struct Decode {
+    std::optional<data::DecodeMode> mode;  // nullopt ("checkpoint"): triage.json's decode_mode
+  } decode;
   struct Routing {
     std::string file;  // routing rules YAML; "" = the queue is the intent label
   } routing;

@@ -135,6 +135,7 @@ struct Server::Impl {
     o.name = cfg.model.name;
     o.routing_file = routing;
     o.aggregation = cfg.model.aggregation;
+    o.decode = cfg.decode.mode;
     o.batch_max_size = cfg.batch.max_size;
     o.batch_max_tokens = cfg.batch.max_tokens;
     o.forward_tokens = cfg.batch.forward_tokens;

@@ -95,6 +95,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   io.max_seq_len_key = "model.max_seq_len";
   io.stride_key = "model.stride";
   io.max_tokens = std::max<int64_t>(cfg.run.max_tokens, 2048);
+  io.decode = cfg.decode.mode;
   const model::PredictOptions po = model::inference_options(meta, ck.config(), io);
   const data::WindowOptions wo = po.windows;
   if (wo.max_seq_len != cfg.model.max_seq_len)
@@ -102,6 +103,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
               std::to_string(wo.max_seq_len));
   meta.max_seq_len = wo.max_seq_len;
   meta.stride = wo.stride;
+  meta.decode_mode = data::decode_mode_name(cfg.decode.mode);
   meta.base_model = base.string();
   meta.label_schema = schema.to_json();
   meta.data = model::CheckpointMeta::Data{cfg.data.train, cfg.data.dev, cfg.data.test,

@@ -23,6 +23,9 @@ void TrainConfig::register_fields(config::Schema& s) {
               {"jsonl", triage::data::Format::jsonl}},
              "auto | conll | jointbert | jsonl");
   s.add("data.scheme", &data.scheme, "tag scheme the model predicts: bio").choices({"bio"});
+  s.add_enum("decode.mode", &decode.mode,
+             {{"greedy", triage::data::DecodeMode::greedy}, {"constrained", triage::data::DecodeMode::constrained}},
+             "word tags: greedy (each word's most probable tag) | constrained (the most probable valid BIO sequence)");
   s.add("optim.lr", &optim.lr, "peak learning rate (AdamW)");
   s.add("optim.weight_decay", &optim.weight_decay, "decoupled weight decay; never on biases and LayerNorm weights");
   s.add("optim.beta1", &optim.beta1, "AdamW beta1");

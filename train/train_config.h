@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config_schema.h"
+#include "data/decode.h"
 #include "data/readers.h"
 #include "kernels/kernel_mode.h"
 
@@ -32,6 +33,11 @@ struct TrainConfig {
     std::optional<triage::data::Format> format;  // nullopt ("auto"): from the path
     std::string scheme = "bio";    // output tag scheme
   } data;
+  struct Decode {
+    // how dev/test evaluation chooses word tags; recorded in triage.json, so eval and serve
+    // decode the checkpoint the same way unless told otherwise
+    triage::data::DecodeMode mode = triage::data::DecodeMode::greedy;
+  } decode;
   struct Optim {
     double lr = 5e-5;
     double weight_decay = 0.01;
