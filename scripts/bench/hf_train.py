@@ -6,7 +6,10 @@ intent accuracy, and reports training tokens/s.
 
 The model is JointBERT-shaped like triage's: BERT encoder, token head on every
 sub-word (first sub-word of each word labelled, the others -100), intent head on the
-first token's final hidden state, loss = token CE + intent CE. AdamW with no weight
+first token's final hidden state, loss = token CE + intent CE. A --base of another family
+(distilbert, electra, deberta-v2, modernbert, ...) runs as AutoModelForTokenClassification
+(the family's own token head) with the intent head on its last hidden states' first token
+(for speed comparisons: scripts/bench/family_train.py); the tokenizer is the base's. AdamW with no weight
 decay on biases/LayerNorm, linear warmup then linear decay, max grad norm 1.0.
 
   scripts/bench/hf_train.py --data ../shared/datasets/snips --epochs 3 --lr 1e-4 \
@@ -63,13 +66,17 @@ def main():
     import torch
     from seqeval.metrics import f1_score
     from torch import nn
-    from transformers import (BertModel, BertPreTrainedModel, BertTokenizerFast, Trainer, TrainingArguments,
-                              set_seed)
+    from transformers import (AutoModelForTokenClassification, AutoTokenizer, BertModel, BertPreTrainedModel,
+                              Trainer, TrainingArguments, set_seed)
     torch.set_num_threads(args.threads)
     set_seed(args.seed)
     base = args.base or subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")],
                                        check=True, capture_output=True, text=True).stdout.strip()
-    tok = BertTokenizerFast.from_pretrained(base)
+    tok = AutoTokenizer.from_pretrained(base)
+    with open(os.path.join(base, "config.json")) as f:
+        model_type = json.load(f).get("model_type", "bert")
+    if model_type != "bert" and args.no_dropout:
+        sys.exit(f"hf_train.py: --no-dropout is for BERT bases; {base} is {model_type}")
     train_w, train_t, train_i = read_split(os.path.join(args.data, "train"))
     if args.max_train:
         train_w, train_t, train_i = train_w[:args.max_train], train_t[:args.max_train], train_i[:args.max_train]
@@ -126,8 +133,29 @@ def main():
                 "labels": torch.tensor([pad(b["labels"], -100) for b in batch]),
                 "intent": torch.tensor([b["intent"] for b in batch])}
 
-    model = JointBert.from_pretrained(base, **({"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
-                                              if args.no_dropout else {}))
+    class JointAuto(nn.Module):
+        """Any other family: its own token-classification model plus the intent head."""
+
+        def __init__(self):
+            super().__init__()
+            self.tc = AutoModelForTokenClassification.from_pretrained(base, num_labels=len(tags))
+            self.config = self.tc.config
+            self.intent_classifier = nn.Linear(self.config.hidden_size, len(intents))
+
+        def forward(self, input_ids=None, attention_mask=None, labels=None, intent=None):
+            out = self.tc(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            logits, intent_logits = out.logits, self.intent_classifier(out.hidden_states[-1][:, 0])
+            loss = None
+            if labels is not None:
+                ce = nn.CrossEntropyLoss(ignore_index=-100)
+                loss = ce(logits.reshape(-1, logits.size(-1)), labels.reshape(-1)) + ce(intent_logits, intent)
+            return {"loss": loss, "logits": logits, "intent_logits": intent_logits}
+
+    if model_type == "bert":
+        model = JointBert.from_pretrained(base, **({"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
+                                                  if args.no_dropout else {}))
+    else:
+        model = JointAuto()
     out_dir = args.output_dir or os.path.join(ROOT, "runs", "hf_train")
     import math
     total_steps = math.ceil(len(train) / args.batch_size) * math.ceil(args.epochs)
@@ -152,8 +180,8 @@ def main():
         for s in range(0, len(test), 64):
             chunk = test[s:s + 64]
             b = collate(chunk)
-            out = model(input_ids=b["input_ids"].to(model.device),
-                        attention_mask=b["attention_mask"].to(model.device))
+            device = next(model.parameters()).device
+            out = model(input_ids=b["input_ids"].to(device), attention_mask=b["attention_mask"].to(device))
             preds = out["logits"].argmax(-1)
             ipred = out["intent_logits"].argmax(-1)
             for j, f in enumerate(chunk):
@@ -171,7 +199,7 @@ def main():
                 iok = int(ipred[j]) == intent_id.get(test_i[k], -1)
                 intent_ok += iok
                 frame_ok += iok and pw == g
-    res = {"peer": "transformers Trainer", "data": args.data, "train_examples": len(train),
+    res = {"peer": "transformers Trainer", "model_type": model_type, "data": args.data, "train_examples": len(train),
            "test_examples": len(test), "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
            "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
            "device": ("cuda" if args.cuda else "cpu") + (" (bf16 autocast)" if args.cuda or args.bf16 else ""), "group_by_length": args.group_by_length,

@@ -4,12 +4,16 @@
 weights, same intra-op thread count, median of repeated runs.
 
   scripts/bench/model_forward.py [--threads N] [--iters N] [--bin build/bin/triage-model]
-      [--family minilm|bert|roberta|distilbert|electra] [--size small|base]
+      [--family minilm|bert|roberta|distilbert|electra|deberta-v2|modernbert] [--size small|base]
 
 minilm (default) is the packaged MiniLM-L6-H384. The other families are random-initialised
 checkpoints written by transformers at the size asked for: small = hidden 384, 6 layers, 12
 heads, intermediate 1,536 (MiniLM's shape); base = 768, 12 layers, 12 heads, 3,072. Electra's
 embeddings are a quarter of hidden (as ELECTRA-small/base: 128 / 768 -> here 96 / 192).
+deberta-v2 is configured as DeBERTa-v3 (relative attention c2p+p2c, 256 log buckets over 512
+relative positions, shared keys, no absolute positions, LayerNorm'd relative embeddings).
+modernbert is configured as ModernBERT-base except for its size (GeGLU, no biases, rotary
+theta 160,000 global / 10,000 local, a 128-token local window, every third layer global).
 """
 import argparse
 import json
@@ -39,10 +43,22 @@ def cpu_name():
 def random_checkpoint(family, size, out):
     """A random-initialised base model of `family` at `size`, saved by transformers."""
     import transformers as tf
+    tf.utils.logging.disable_progress_bar()
     hidden, layers, inter = (384, 6, 1536) if size == "small" else (768, 12, 3072)
     common = dict(vocab_size=30522, max_position_embeddings=514)
     if family == "distilbert":
         cfg = tf.DistilBertConfig(dim=hidden, n_layers=layers, n_heads=12, hidden_dim=inter, **common)
+    elif family == "deberta-v2":
+        cfg = tf.DebertaV2Config(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=12,
+                                 intermediate_size=inter, relative_attention=True, pos_att_type=["p2c", "c2p"],
+                                 position_buckets=256, max_relative_positions=-1, share_att_key=True,
+                                 norm_rel_ebd="layer_norm", position_biased_input=False, type_vocab_size=0,
+                                 vocab_size=30522, max_position_embeddings=512)
+    elif family == "modernbert":
+        cfg = tf.ModernBertConfig(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=12,
+                                  intermediate_size=inter, local_attention=128, global_attn_every_n_layers=3,
+                                  vocab_size=30522, max_position_embeddings=8192, pad_token_id=0, bos_token_id=101,
+                                  eos_token_id=102, cls_token_id=101, sep_token_id=102)
     else:
         cls = {"bert": tf.BertConfig, "roberta": tf.RobertaConfig, "electra": tf.ElectraConfig}[family]
         extra = {"embedding_size": hidden // 4} if family == "electra" else {}
@@ -80,7 +96,8 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin", "triage-model"))
-    ap.add_argument("--family", default="minilm", choices=["minilm", "bert", "roberta", "distilbert", "electra"])
+    ap.add_argument("--family", default="minilm", choices=["minilm", "bert", "roberta", "distilbert", "electra", "deberta-v2",
+                                                             "modernbert"])
     ap.add_argument("--size", default="small", choices=["small", "base"])
     args = ap.parse_args()
     if args.family == "minilm":

@@ -5,7 +5,7 @@ shared keys, no absolute positions) and modernbert (a local window narrower than
 a tiny random base model saved by transformers with the shared WordPiece tokenizer (the
 families' own tokenizer.json kinds have their parity in tests/data/tokenizer_json_parity.py),
 then
-  1. triage-train fine-tunes it (JointBERT set from the generated corpus, 120 steps): the
+  1. triage-train fine-tunes it (JointBERT set from the generated corpus, 300 steps): the
      training loss falls (mean of the last 3 records below the first record's) and best/ and
      last/ are written;
   2. the saved checkpoint loads in AutoModelForTokenClassification with no missing keys;
@@ -38,6 +38,71 @@ TOKEN = "family-e2e-token"
 
 
 run = sf.run_tool
+
+
+def decode_modes(tmp, model, jb):
+    """decode.mode (issue 18) end to end: a checkpoint records the mode it was trained with,
+    triage-eval decodes with it or with --decode, and refuses a mode it does not know."""
+    import subprocess
+    meta = json.load(open(os.path.join(model, "triage.json")))
+    if meta.get("decode_mode") != "greedy":
+        return f"triage.json decode_mode {meta.get('decode_mode')!r}, expected 'greedy' (the default)"
+    out = os.path.join(tmp, "out-constrained")
+    run([os.path.join(BIN, "triage-train"), "--set", f"model.base={model}", "--set", "run.max_steps=4",
+         "--set", "run.batch_size=8", "--set", "run.threads=2", "--set", "decode.mode=constrained",
+         "--set", f"data.train={jb}/train", "--set", f"data.dev={jb}/dev", "--set", f"run.output_dir={out}"],
+        "triage-train decode.mode=constrained")
+    meta = json.load(open(os.path.join(out, "last", "triage.json")))
+    if meta.get("decode_mode") != "constrained":
+        return f"decode.mode=constrained wrote decode_mode {meta.get('decode_mode')!r}"
+    for mode in ("greedy", "constrained"):
+        run([os.path.join(BIN, "triage-eval"), "--model", model, "--data", f"{jb}/test", "--decode", mode,
+             "--mode", "strict"], f"triage-eval --decode {mode}")
+    r = subprocess.run([os.path.join(BIN, "triage-eval"), "--model", model, "--data", f"{jb}/test", "--decode", "crf2"],
+                       capture_output=True, text=True)
+    if r.returncode != 2 or "--decode" not in r.stderr:
+        return f"--decode crf2: exit {r.returncode}, expected 2 naming --decode: {r.stderr.strip()!r}"
+    print("decode modes: triage.json records decode.mode; triage-eval --decode greedy / constrained ran, an unknown "
+          "mode exits 2")
+    return None
+
+
+def bad_checkpoints(tmp):
+    """Checkpoints that contradict themselves or name what triage does not run: triage-model
+    info exits 2 with one error naming the file and the key or tensor. None when all hold."""
+    import subprocess
+    from safetensors.torch import load_file, save_file
+
+    def variant(family, name, config=None, drop=None):
+        src, dst = os.path.join(tmp, f"tiny-{family}"), os.path.join(tmp, f"bad-{name}")
+        shutil.copytree(src, dst)
+        if config:
+            with open(os.path.join(dst, "config.json")) as f:
+                c = json.load(f)
+            c.update(config)
+            with open(os.path.join(dst, "config.json"), "w") as f:
+                json.dump(c, f)
+        if drop:
+            w = load_file(os.path.join(dst, "model.safetensors"))
+            del w[drop]
+            save_file(w, os.path.join(dst, "model.safetensors"), metadata={"format": "pt"})
+        return dst
+
+    cases = [  # (directory, what the error must name)
+        (variant("modernbert", "window", {"local_attention": 512}), ["config.json", "'local_attention'", "512"]),
+        (variant("deberta-v2", "heads", {"num_attention_heads": 5}), ["config.json", "'num_attention_heads'"]),
+        (variant("deberta-v2", "norel", drop="encoder.rel_embeddings.weight"),
+         ["model.safetensors", "encoder.rel_embeddings.weight"]),
+        (variant("electra", "act", {"hidden_act": "swish2"}), ["config.json", "'hidden_act'", "swish2"]),
+        (variant("distilbert", "family", {"model_type": "albert"}), ["config.json", "'model_type'", "albert"]),
+    ]
+    for d, names in cases:
+        r = subprocess.run([os.path.join(BIN, "triage-model"), "info", "--model", d], capture_output=True, text=True)
+        err = r.stderr.strip()
+        if r.returncode != 2 or any(n not in err for n in names) or len(err.splitlines()) != 1:
+            return f"{os.path.basename(d)}: exit {r.returncode}, expected 2 and one line naming {names}: {err!r}"
+        print(f"{os.path.basename(d)}: exit 2: {err}")
+    return None
 
 
 def main():
@@ -73,8 +138,8 @@ def main():
             shutil.copy(os.path.join(fixture, f), base)
         out = os.path.join(tmp, f"out-{family}")
         run([os.path.join(BIN, "triage-train"), "--set", f"model.base={base}", "--set", "model.max_seq_len=64",
-             "--set", "run.epochs=4", "--set", "run.batch_size=8", "--set", "run.threads=2", "--set", "optim.lr=3e-3",
-             "--set", "run.log_every=10", "--set", "run.eval_every=0", "--set", f"data.train={jb}/train",
+             "--set", "run.epochs=10", "--set", "run.batch_size=8", "--set", "run.threads=2", "--set", "optim.lr=3e-3",
+             "--set", "run.log_every=25", "--set", "run.eval_every=0", "--set", f"data.train={jb}/train",
              "--set", f"data.dev={jb}/dev", "--set", f"run.output_dir={out}"], f"triage-train ({family})")
         losses = [r["loss"] for r in map(json.loads, open(os.path.join(out, "metrics.jsonl")))
                   if r.get("type") == "train"]
@@ -94,6 +159,13 @@ def main():
         print(f"{family}: loss {losses[0]:.3f} -> {losses[-1]:.3f} over {len(losses)} records; triage-eval:",
               [l.strip() for l in report.splitlines() if "micro avg" in l or "accuracy" in l][:2])
         trained[family] = model
+
+    if (bad := decode_modes(tmp, trained["distilbert"], jb)) is not None:
+        print(f"FAIL: {bad}")
+        return 1
+    if (bad := bad_checkpoints(tmp)) is not None:
+        print(f"FAIL: {bad}")
+        return 1
 
     probe = sf.TEXTS + [json.loads(l)["turns"][0]["text"] for l in open(f"{corpus}/test.jsonl") if l.strip()][:30]
     order = [trained[f] for f in bases] + [trained["distilbert"]]
