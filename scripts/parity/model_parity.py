@@ -201,16 +201,21 @@ def main():
                             conv_kernel_size=5, conv_groups=3),
         "deberta-abs": dict(relative_attention=False, position_biased_input=True, type_vocab_size=0),
     }
-    for name, extra in deberta.items():
-        m = DebertaV2ForTokenClassification(DebertaV2Config(**dtiny, **extra))
+    def check_model(name, m, ids, mask, stored=None):
+        """Randomises m, saves it and checks it; stored=(dtype, tag): also saved in that dtype."""
         randomise(m, 0.3)
         d = os.path.join(tmp, "tiny-" + name)
         m.save_pretrained(d)
-        ids, mask = make_inputs(211, lengths, 0, 1)
         check("tiny-" + name, d, ids, mask)
-        if name == "deberta-v3":  # the weights stored in bf16, loaded as fp32 on both sides
-            m.to(torch.bfloat16).save_pretrained(d + "-bf16")
-            check("tiny-" + name + "-bf16", d + "-bf16", ids, mask, "(weights stored bf16)")
+        if stored:  # the weights stored in a reduced dtype, loaded as fp32 on both sides
+            dtype, tag = stored
+            m.to(dtype).save_pretrained(f"{d}-{tag}")
+            check(f"tiny-{name}-{tag}", f"{d}-{tag}", ids, mask, f"(weights stored {tag})")
+
+    for name, extra in deberta.items():
+        ids, mask = make_inputs(211, lengths, 0, 1)
+        check_model(name, DebertaV2ForTokenClassification(DebertaV2Config(**dtiny, **extra)), ids, mask,
+                    (torch.bfloat16, "bf16") if name == "deberta-v3" else None)
 
     # ModernBERT: a local window (local_attention 4: |i - j| <= 2) shorter
     # than the batch so local and global layers differ; layers global, local, global; without
@@ -225,15 +230,9 @@ def main():
                                global_attn_every_n_layers=2, pad_token_id=0, bos_token_id=2, eos_token_id=3,
                                cls_token_id=2, sep_token_id=3, id2label=labels,
                                label2id={v: k for k, v in labels.items()}, **extra)
-        m = ModernBertForTokenClassification(cfg)
-        randomise(m, 0.3)
-        d = os.path.join(tmp, "tiny-" + name)
-        m.save_pretrained(d)
         ids, mask = make_inputs(211, lengths, 0, 4)
-        check("tiny-" + name, d, ids, mask)
-        if name == "modernbert":  # the weights stored in fp16, loaded as fp32 on both sides
-            m.to(torch.float16).save_pretrained(d + "-fp16")
-            check("tiny-" + name + "-fp16", d + "-fp16", ids, mask, "(weights stored fp16)")
+        check_model(name, ModernBertForTokenClassification(cfg), ids, mask,
+                    (torch.float16, "fp16") if name == "modernbert" else None)
     # A long input in one window: 700 and 260 tokens against a 64-token local window, 1,024
     # positions (released ModernBERT: 8,192 positions, a 128-token window).
     cfg = ModernBertConfig(vocab_size=211, hidden_size=36, num_hidden_layers=3, num_attention_heads=3,

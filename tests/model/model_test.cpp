@@ -47,6 +47,12 @@ json tiny_config(const std::string& type = "bert") {
 
 void write_json(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(2); }
 
+// Largest |difference| over the token and intent logits of two outputs.
+double max_logit_diff(const EncoderOutput& a, const EncoderOutput& b) {
+  return std::max((a.token_logits - b.token_logits).abs().max().item<double>(),
+                  (a.intent_logits - b.intent_logits).abs().max().item<double>());
+}
+
 LoadOptions weights_only() {
   LoadOptions o;
   o.require_tokenizer = false;
@@ -394,10 +400,7 @@ TEST_P(PackedFamilies, MatchCompositeAndNoticeChangedWeights) {
   auto mask = ids.ne(0).to(torch::kLong);
   auto lone = ids[0].unsqueeze(0);
   const double tol = 1e-5;
-  auto diff = [](const EncoderOutput& a, const EncoderOutput& b) {
-    return std::max((a.token_logits - b.token_logits).abs().max().item<double>(),
-                    (a.intent_logits - b.intent_logits).abs().max().item<double>());
-  };
+  const auto diff = max_logit_diff;
   auto packed_calls = [&]() -> int64_t {
     if (auto d = std::dynamic_pointer_cast<DebertaBackboneImpl>(m->encoder)) return d->packed ? d->packed->calls() : -1;
     if (auto b = std::dynamic_pointer_cast<ModernBertBackboneImpl>(m->encoder)) return b->packed ? b->packed->calls() : -1;
@@ -472,10 +475,7 @@ TEST_P(PackedCpu, MatchesCompositeAndNoticesChangedWeights) {
   auto mask = ids.ne(0).to(torch::kLong);
   auto lone = ids[0].unsqueeze(0);
   const double tol = 1e-5;
-  auto diff = [](const EncoderOutput& a, const EncoderOutput& b) {
-    return std::max((a.token_logits - b.token_logits).abs().max().item<double>(),
-                    (a.intent_logits - b.intent_logits).abs().max().item<double>());
-  };
+  const auto diff = max_logit_diff;
   torch::InferenceMode guard;
   auto ref_batch = m->forward(ids, mask), ref_lone = m->forward(lone, torch::Tensor());
   std::string why;
