@@ -15,6 +15,7 @@
 #include "model/checkpoint.h"
 #include "model/inference_options.h"
 #include "model/predictor.h"
+#include "serve/redact.h"
 
 namespace triage::serve {
 
@@ -296,7 +297,7 @@ std::vector<EntityOut> entities_of(const data::Example& ex, const model::Predict
 
 }  // namespace
 
-RouteResponse ModelSnapshot::route_response(const InferenceJob& job) const {
+RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::vector<std::string>* redact_labels) const {
   const auto& d = *job.data;
   if (d.predictions.size() != 1 || d.examples.size() != 1) throw Error("route job without its prediction");
   RouteResponse r;
@@ -312,18 +313,36 @@ RouteResponse ModelSnapshot::route_response(const InferenceJob& job) const {
   for (const auto& e : r.entities) in.entities.push_back({e.label, e.text, e.score});
   const auto decision = routing_.route(in);
   r.route = {decision.queue, decision.reason, decision.fallback};
+  if (redact_labels) {
+    const auto& ex = d.examples[0];
+    if (ex.turns.empty()) {
+      r.redacted_text = redact(ex.text, r.entities, 0, *redact_labels);
+    } else {
+      std::vector<uint32_t> starts;
+      data::utf8::code_point_starts(ex.text, starts);
+      r.redacted_turns.emplace();
+      for (size_t t = 0; t < ex.turns.size(); ++t) {
+        const auto& turn = ex.turns[t];
+        const auto b = starts[static_cast<size_t>(turn.offset)], e = starts[static_cast<size_t>(turn.offset + turn.length)];
+        r.redacted_turns->push_back(
+            redact(std::string_view(ex.text).substr(b, e - b), r.entities, static_cast<int32_t>(t), *redact_labels));
+      }
+    }
+  }
   r.model = ref_;
   r.truncated = job.truncated;
   return r;
 }
 
-TagResponse ModelSnapshot::tag_response(const InferenceJob& job) const {
+TagResponse ModelSnapshot::tag_response(const InferenceJob& job, const std::vector<std::string>* redact_labels) const {
   const auto& d = *job.data;
   if (d.predictions.size() != d.examples.size()) throw Error("tag job without its predictions");
   TagResponse r;
   r.results.reserve(d.examples.size());
-  for (size_t i = 0; i < d.examples.size(); ++i)
+  for (size_t i = 0; i < d.examples.size(); ++i) {
     r.results.push_back({entities_of(d.examples[i], d.predictions[i], entity_types_), intent_of(d.predictions[i], intents_)});
+    if (redact_labels) r.results.back().redacted_text = redact(d.examples[i].text, r.results.back().entities, 0, *redact_labels);
+  }
   r.model = ref_;
   r.truncated = job.truncated;
   return r;

@@ -126,6 +126,13 @@ void check_text_length(const std::string& field, const std::string& text, const 
                        id);
 }
 
+bool take_redact(const json& j, const std::optional<std::string>& id) {
+  auto it = j.find("redact");
+  if (it == j.end() || it->is_null()) return false;
+  if (!it->is_boolean()) bad_field("redact", std::string("expected true or false, found ") + type_name(*it), id);
+  return it->get<bool>();
+}
+
 std::string take_string(json& v, const std::string& field, const std::optional<std::string>& id) {
   if (!v.is_string()) bad_field(field, std::string("expected a string, found ") + type_name(v), id);
   return std::move(v.get_ref<std::string&>());
@@ -137,8 +144,9 @@ RouteRequest parse_route_request(std::string_view body, const RequestLimits& lim
   json j = parse_object(body);
   RouteRequest r;
   r.id = take_id(j);
-  reject_unknown(j, {"text", "turns", "id", "deadline_ms"}, r.id);
+  reject_unknown(j, {"text", "turns", "id", "deadline_ms", "redact"}, r.id);
   r.deadline_ms = take_deadline(j, r.id);
+  r.redact = take_redact(j, r.id);
   auto text = j.find("text");
   auto turns = j.find("turns");
   if (text == j.end() && turns == j.end())
@@ -185,8 +193,9 @@ TagRequest parse_tag_request(std::string_view body, const RequestLimits& limits)
   json j = parse_object(body);
   TagRequest r;
   r.id = take_id(j);
-  reject_unknown(j, {"texts", "id", "deadline_ms"}, r.id);
+  reject_unknown(j, {"texts", "id", "deadline_ms", "redact"}, r.id);
   r.deadline_ms = take_deadline(j, r.id);
+  r.redact = take_redact(j, r.id);
   auto texts = j.find("texts");
   if (texts == j.end()) throw RequestError(Reason::missing_field, "texts: required (an array of strings)", r.id);
   if (!texts->is_array()) bad_field("texts", std::string("expected an array of strings, found ") + type_name(*texts), r.id);

@@ -61,6 +61,7 @@ struct TurnInput {
 struct InferenceRequest {
   std::optional<std::string> id;
   int64_t deadline_ms = 0;  // 0 = none given
+  bool redact = false;      // "redact": the answer also carries the text with sensitive spans replaced
 };
 
 // POST /v1/route: exactly one of text / turns.

@@ -58,13 +58,17 @@ std::string route_response_json(const RouteResponse& r) {
             {"model", model_json(r.model)},
             {"truncated", r.truncated},
             {"timing_ms", timing_json(r.timing)}};
+  if (r.redacted_text) j["redacted_text"] = *r.redacted_text;
+  if (r.redacted_turns) j["redacted_turns"] = *r.redacted_turns;
   return dump(j);
 }
 
 std::string tag_response_json(const TagResponse& r) {
   json results = json::array();
-  for (const auto& t : r.results)
+  for (const auto& t : r.results) {
     results.push_back({{"entities", entities_json(t.entities, false)}, {"intent", intent_json(t.intent)}});
+    if (t.redacted_text) results.back()["redacted_text"] = *t.redacted_text;
+  }
   json j = {{"id", r.id},
             {"results", std::move(results)},
             {"model", model_json(r.model)},

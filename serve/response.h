@@ -50,6 +50,10 @@ struct TimingMs {
 struct RouteResponse {
   std::string id;
   std::vector<EntityOut> entities;
+  // "redact": true: the text (a "text" request) or each turn's text (a "turns" request) with
+  // the sensitive spans replaced (serve/redact.h)
+  std::optional<std::string> redacted_text;
+  std::optional<std::vector<std::string>> redacted_turns;
   std::optional<IntentOut> intent;  // null without an intent head
   RouteOut route;
   ModelRef model;
@@ -60,6 +64,7 @@ struct RouteResponse {
 struct TagResult {
   std::vector<EntityOut> entities;
   std::optional<IntentOut> intent;
+  std::optional<std::string> redacted_text;  // "redact": true
 };
 
 struct TagResponse {

@@ -87,7 +87,7 @@ void ServeConfig::register_fields(config::Schema& s) {
               {"warn", triage::log::Level::warn}, {"error", triage::log::Level::error}},
              "debug | info | warn | error");
   s.add("log.requests", &log.requests, "one log line per request (id, endpoint, code, ms, queue, masked entities)");
-  s.add("log.sensitive_labels", &log.sensitive_labels, "entity labels whose text is masked (\"***\") in logs");
+  s.add("log.sensitive_labels", &log.sensitive_labels, "entity labels whose text is masked (\"***\") in logs and replaced by [LABEL] in redacted_text (\"redact\": true)");
   s.add("admin.token_env", &admin.token_env, "environment variable holding the admin token; unset or empty: /admin/reload answers 403");
 }
 

@@ -400,9 +400,10 @@ int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& re
     if (is_route) {
       auto r = parse_route_request(body, req_limits);
       take(r);
+      const bool redact = r.redact;
       job = s->prepare_route(r, prep_limits);
-      answer = [&](TimingMs timing) {
-        auto a = s->route_response(*job);
+      answer = [&, redact](TimingMs timing) {
+        auto a = s->route_response(*job, redact ? &cfg.log.sensitive_labels : nullptr);
         a.id = id;
         metrics.route_decision(a.route.queue);
         fields.emplace_back("queue", a.route.queue);
@@ -415,9 +416,10 @@ int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& re
     } else {
       auto r = parse_tag_request(body, req_limits);
       take(r);
+      const bool redact = r.redact;
       job = s->prepare_tag(r, prep_limits);
-      answer = [&](TimingMs timing) {
-        auto a = s->tag_response(*job);
+      answer = [&, redact](TimingMs timing) {
+        auto a = s->tag_response(*job, redact ? &cfg.log.sensitive_labels : nullptr);
         a.id = id;
         std::vector<EntityOut> all;
         for (const auto& t : a.results) all.insert(all.end(), t.entities.begin(), t.entities.end());

@@ -128,6 +128,7 @@ TEST(RouteRequest, MissingAndBadFields) {
       {R"({"turns": [{"text": "a", "speaker": "x\ny"}]})", "bad_field", "line break"},
       {R"({"turns": [{"text": "a", "who": "x"}]})", "bad_field", "unknown field 'who'"},
       {R"({"txt": "a"})", "bad_field", "did you mean 'text'"},
+      {R"({"text": "a", "redact": "yes"})", "bad_field", "redact: expected true or false, found a string"},
       {R"({"text": "a", "id": 7})", "bad_field", "id: expected a string"},
       {R"({"text": "a", "id": ""})", "bad_field", "id: expected 1 to 128"},
       {R"({"text": "a", "id": "a\nb"})", "bad_field", "printable ASCII"},
@@ -225,4 +226,12 @@ TEST(RequestId, Valid) {
   EXPECT_TRUE(valid_request_id(std::string(128, 'a')));
   EXPECT_FALSE(valid_request_id("a\r\nb"));
   EXPECT_FALSE(valid_request_id("é"));
+}
+
+TEST(Request, Redact) {
+  EXPECT_FALSE(parse_route_request(R"({"text": "a"})", limits()).redact);
+  EXPECT_TRUE(parse_route_request(R"({"text": "a", "redact": true})", limits()).redact);
+  EXPECT_FALSE(parse_route_request(R"({"text": "a", "redact": null})", limits()).redact);
+  EXPECT_TRUE(parse_tag_request(R"({"texts": ["a"], "redact": true})", limits()).redact);
+  EXPECT_TRUE(contains(tag_error(R"({"texts": ["a"], "redact": 1})").message, "redact"));
 }

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "serve/redact.h"
 #include "serve/response.h"
 
 using namespace triage::serve;
@@ -100,4 +101,31 @@ TEST(Response, LogMasksSensitiveLabels) {
   std::vector<EntityOut> es = {{"email", "jane@example.com", 0, 16, 1, 0}, {"order_id", "A-1", 20, 23, 1, 0}};
   EXPECT_EQ(entities_for_log(es, {"email", "phone"}), "email:*** order_id:A-1");
   EXPECT_EQ(entities_for_log({}, {"email"}), "");
+}
+
+// "redact": true (issue 18): the sensitive spans of one text or turn replaced by [LABEL], by
+// code points (the text around them byte for byte), other labels and other turns untouched.
+TEST(Redact, ReplacesSensitiveSpansByCodePoints) {
+  const std::string text = "Zoë's mail: zoë@例え.jp, order A-1 😀 call +33 6 12";
+  std::vector<EntityOut> es = {{"email", "zoë@例え.jp", 12, 21, 0.9f, 0},
+                               {"order_id", "A-1", 29, 32, 0.8f, 0},
+                               {"phone", "+33 6 12", 40, 48, 0.7f, 0},
+                               {"email", "x@y.z", 0, 5, 0.9f, 1}};  // another turn
+  EXPECT_EQ(redact(text, es, 0, {"email", "phone"}), "Zoë's mail: [EMAIL], order A-1 😀 call [PHONE]");
+  EXPECT_EQ(redact(text, es, 0, {}), text);
+  EXPECT_EQ(redact("x@y.z here", es, 1, {"email"}), "[EMAIL] here");
+  std::vector<EntityOut> past = {{"email", "", 40, 99, 1, 0}};  // clamped to the text
+  EXPECT_EQ(redact("short", past, 0, {"email"}), "short");
+
+  RouteResponse r;
+  r.redacted_text = "a [EMAIL]";
+  auto j = json::parse(route_response_json(r));
+  EXPECT_EQ(j["redacted_text"], "a [EMAIL]");
+  EXPECT_FALSE(j.contains("redacted_turns"));
+  r.redacted_text.reset();
+  EXPECT_FALSE(json::parse(route_response_json(r)).contains("redacted_text"));
+  TagResponse t;
+  t.results.push_back({});
+  t.results.back().redacted_text = "[PHONE]";
+  EXPECT_EQ(json::parse(tag_response_json(t))["results"][0]["redacted_text"], "[PHONE]");
 }

@@ -124,6 +124,35 @@ def main():
                                             "refunds_fast_lane"]), f"routing queues sorted: {ro.get('queues')}")
         version = m.get("version")
 
+        # "redact": true: the text with the sensitive labels' spans (log.sensitive_labels, defaults)
+        # replaced by [LABEL]; the same entities as without it; absent when not asked
+        sensitive = {"email", "phone", "account_id", "person_name"}
+        replaced = 0
+        for i, text in enumerate(fx.TEXTS):
+            plain, red = srv.post("/v1/route", {"text": text}), srv.post("/v1/route", {"text": text, "redact": True})
+            if not c.check(plain.status == 200 and red.status == 200, f"/v1/route redact {i}: {red}"):
+                continue
+            a = red.json()
+            want, at = "", 0
+            for e in sorted(a["entities"], key=lambda e: e["start"]):
+                if e["label"] in sensitive:
+                    want += text[at:e["start"]] + "[" + e["label"].upper() + "]"
+                    at = e["end"]
+                    replaced += 1
+            want += text[at:]
+            c.check(a.get("redacted_text") == want, f"redacted_text {i}: {a.get('redacted_text')!r}, expected {want!r}")
+            c.check("redacted_text" not in plain.json() and a["entities"] == plain.json()["entities"],
+                    f"redact {i}: entities unchanged, redacted_text only when asked")
+        c.check(replaced > 0, "some sample text has a sensitive entity to redact")
+        r = srv.post("/v1/route", {"turns": [{"speaker": "customer", "text": t} for t in fx.TEXTS[:2]], "redact": True})
+        c.check(r.status == 200 and len(r.json().get("redacted_turns", [])) == 2 and "redacted_text" not in r.json(),
+                f"turns + redact: one redacted text per turn: {r.body[:300]!r}")
+        r = srv.post("/v1/tag", {"texts": fx.TEXTS[:3], "redact": True})
+        c.check(r.status == 200 and all("redacted_text" in x for x in r.json().get("results", [])),
+                f"/v1/tag redact: redacted_text per result: {r.body[:300]!r}")
+        r = srv.post("/v1/route", {"text": "hi", "redact": "yes"})
+        c.check(r.status == 400 and r.json()["error"]["reason"] == "bad_field", f"redact: \"yes\" is a bad_field: {r}")
+
         # /v1/route with text
         route_answers = []
         for i, text in enumerate(fx.TEXTS):
