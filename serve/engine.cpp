@@ -302,6 +302,7 @@ RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::
   if (d.predictions.size() != 1 || d.examples.size() != 1) throw Error("route job without its prediction");
   RouteResponse r;
   r.entities = entities_of(d.examples[0], d.predictions[0], entity_types_);
+  for (auto& e : r.entities) e.valid = routing_.validate(e.label, e.text);
   r.intent = intent_of(d.predictions[0], intents_);
   RouteInput in;
   in.has_intent = r.intent.has_value();
@@ -341,6 +342,7 @@ TagResponse ModelSnapshot::tag_response(const InferenceJob& job, const std::vect
   r.results.reserve(d.examples.size());
   for (size_t i = 0; i < d.examples.size(); ++i) {
     r.results.push_back({entities_of(d.examples[i], d.predictions[i], entity_types_), intent_of(d.predictions[i], intents_)});
+    for (auto& e : r.results.back().entities) e.valid = routing_.validate(e.label, e.text);
     if (redact_labels) r.results.back().redacted_text = redact(d.examples[i].text, r.results.back().entities, 0, *redact_labels);
   }
   r.model = ref_;

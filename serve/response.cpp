@@ -25,6 +25,7 @@ double round_ms(double v) { return std::round(v * 1e3) / 1e3; }
 json entity_json(const EntityOut& e, bool with_turn) {
   json j = {{"label", e.label}, {"text", e.text}, {"start", e.start}, {"end", e.end}, {"score", round4(e.score)}};
   if (with_turn) j["turn"] = e.turn;
+  j["valid"] = e.valid ? json(*e.valid) : json(nullptr);
   return j;
 }
 

@@ -21,6 +21,7 @@ struct EntityOut {
   int32_t end = 0;
   float score = 0;
   int32_t turn = 0;   // turn index; 0 for "text" (not written by /v1/tag)
+  std::optional<bool> valid;  // its label's validator (routing rules) accepts it; null: no validator
 };
 
 struct IntentOut {

@@ -13,13 +13,16 @@
 
 #include "core/error.h"
 #include "core/nearest.h"
+#include "data/regex.h"
 
 namespace triage::serve {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"default_queue", "fallback_queue", "min_intent_confidence", "intents",
-                                           "overrides"};
-const std::vector<std::string> kOverrideKeys = {"name", "entity", "intent", "greater_than", "queue"};
+                                           "overrides", "validators"};
+const std::vector<std::string> kOverrideKeys = {"name", "entity", "intent", "greater_than", "require_valid", "queue"};
+const std::vector<std::string> kValidatorKeys = {"regex", "checksum", "amount", "currency"};
+
 
 std::string nearest(const std::string& key, const std::vector<std::string>& valid) { return nearest_name(key, valid).name; }
 
@@ -42,6 +45,15 @@ std::string describe(const YAML::Node& n) {
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a mapping";
   return "'" + n.Scalar() + "'";
+}
+
+bool scalar_bool(const YAML::Node& n, const std::string& where) {
+  if (n.IsScalar()) {
+    const auto& v = n.Scalar();
+    if (v == "true") return true;
+    if (v == "false") return false;
+  }
+  throw InputError(where + ": expected true or false, found " + describe(n));
 }
 
 std::string scalar_string(const YAML::Node& n, const std::string& where, const std::string& what) {
@@ -279,6 +291,7 @@ RoutingRules RoutingRules::load_string(const std::string& yaml, const std::strin
     }
   }
 
+  std::vector<std::pair<size_t, std::string>> require_valid_at;  // override index -> "file:line: rule: "
   if (const auto ov = root["overrides"]; ov.IsDefined() && !ov.IsNull()) {
     if (!ov.IsSequence()) throw InputError(key_at(source, root, "overrides") + ": overrides: expected a list of rules, found " + describe(ov));
     std::set<std::string> names;
@@ -310,10 +323,66 @@ RoutingRules RoutingRules::load_string(const std::string& yaml, const std::strin
         o.has_greater_than = true;
         o.greater_than = scalar_number(gt, key_at(source, n, "greater_than") + ": " + rule + "greater_than", "a number");
       }
+      if (const auto rv = n["require_valid"]; rv.IsDefined()) {
+        const auto where = key_at(source, n, "require_valid");
+        o.require_valid = scalar_bool(rv, where + ": " + rule + "require_valid");
+        if (o.require_valid && o.entity.empty())
+          throw InputError(where + ": " + rule + "require_valid needs 'entity' (the entity that must be valid), found none");
+        if (o.require_valid) require_valid_at.emplace_back(r.overrides_.size(), where + ": " + rule);
+      }
       r.overrides_.push_back(std::move(o));
     }
   }
+
+  if (const auto va = root["validators"]; va.IsDefined() && !va.IsNull()) {
+    const auto here = key_at(source, root, "validators");
+    if (!va.IsMap())
+      throw InputError(here + ": validators: expected a mapping entity label -> {regex, checksum, amount, currency}, found " +
+                       describe(va));
+    for (const auto& kv : va) {
+      const auto where = at(source, kv.first);
+      const auto label = scalar_string(kv.first, where + ": validators", "an entity label");
+      const auto ctx = "validators." + label + ": ";
+      if (!kv.second.IsMap())
+        throw InputError(where + ": " + ctx + "expected a mapping with regex, checksum and/or amount, found " +
+                         describe(kv.second));
+      check_keys(kv.second, kValidatorKeys, source, ctx);
+      EntityValidator v;
+      if (const auto re = kv.second["regex"]; re.IsDefined()) {
+        const auto w = key_at(source, kv.second, "regex") + ": " + ctx + "regex";
+        v.pattern = scalar_string(re, w, "a regular expression");
+        v.regex = std::make_shared<const data::Regex>("\\A(?:" + v.pattern + ")\\z", w);
+      }
+      if (const auto cs = kv.second["checksum"]; cs.IsDefined()) {
+        const auto w = key_at(source, kv.second, "checksum") + ": " + ctx + "checksum";
+        const auto name = scalar_string(cs, w, "luhn or iban");
+        if (name == "luhn") v.checksum = EntityValidator::Checksum::luhn;
+        else if (name == "iban") v.checksum = EntityValidator::Checksum::iban;
+        else throw InputError(w + ": expected luhn or iban, found '" + name + "'");
+      }
+      if (const auto am = kv.second["amount"]; am.IsDefined())
+        v.amount = scalar_bool(am, key_at(source, kv.second, "amount") + ": " + ctx + "amount");
+      if (const auto cu = kv.second["currency"]; cu.IsDefined()) {
+        const auto w = key_at(source, kv.second, "currency") + ": " + ctx + "currency";
+        v.currency = scalar_bool(cu, w);
+        if (v.currency && !v.amount) throw InputError(w + ": currency needs amount: true");
+      }
+      if (!v.regex && v.checksum == EntityValidator::Checksum::none && !v.amount)
+        throw InputError(where + ": " + ctx + "expected at least one of regex, checksum, amount: true");
+      r.validators_.emplace_back(label, std::move(v));
+    }
+  }
+  for (const auto& [i, where] : require_valid_at)
+    if (!r.validate(r.overrides_[i].entity, "").has_value())
+      throw InputError(where + "require_valid: no validator for entity '" + r.overrides_[i].entity +
+                       "' (add one under 'validators')");
   return r;
+}
+
+std::optional<bool> RoutingRules::validate(const std::string& label, std::string_view text) const {
+  for (const auto& [l, v] : validators_)
+    if (l == label) return v.valid(text);
+  return std::nullopt;
 }
 
 void RoutingRules::validate_labels(const std::vector<std::string>& entity_types,
@@ -343,6 +412,10 @@ void RoutingRules::validate_labels(const std::vector<std::string>& entity_types,
                        nearest(o.entity, types) + "'? the model's entity labels: " + list(types) + ")");
     if (!o.intent.empty()) check_intent(o.intent, where);
   }
+  for (const auto& [label, v] : validators_)
+    if (!has(types, label))
+      throw InputError(source_ + ": validators." + label + ": unknown entity label '" + label + "' (did you mean '" +
+                       nearest(label, types) + "'? the model's entity labels: " + list(types) + ")");
   for (const auto& [label, queue] : intent_queues_) check_intent(label, "intents." + label);
   if (intent_is_queue_) known_intents_ = intents;
 }
@@ -353,6 +426,7 @@ RouteDecision RoutingRules::route(const RouteInput& in) const {
     if (!o.entity.empty()) {
       const bool any = std::any_of(in.entities.begin(), in.entities.end(), [&](const RoutedEntity& e) {
         if (e.label != o.entity) return false;
+        if (o.require_valid && validate(e.label, e.text) != std::optional<bool>(true)) return false;
         if (!o.has_greater_than) return true;
         const auto v = parse_amount(e.text);
         return v && *v > o.greater_than;

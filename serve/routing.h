@@ -5,7 +5,9 @@
 //
 // Order of evaluation (first that applies wins):
 //   1. overrides, in file order (an entity label present, optionally with a numeric
-//      threshold on the entity's value, optionally restricted to an intent);
+//      threshold on the entity's value, optionally only a valid one (require_valid: the
+//      label's entry under `validators`, serve/validators.h), optionally restricted to an
+//      intent);
 //   2. intent confidence below min_intent_confidence -> fallback_queue (fallback = true);
 //   3. the intent map (intent label -> queue);
 //   4. default_queue.
@@ -14,7 +16,11 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include "serve/validators.h"
 
 namespace triage::serve {
 
@@ -52,6 +58,9 @@ class RoutingRules {
 
   RouteDecision route(const RouteInput& input) const;
 
+  // The entity's validity under its label's validator; nullopt when the label has none.
+  std::optional<bool> validate(const std::string& label, std::string_view text) const;
+
   std::vector<std::string> queues() const;  // every queue a decision can name, sorted, unique
   size_t rule_count() const;                // number of overrides + intent mappings
   const std::string& source() const { return source_; }
@@ -63,8 +72,10 @@ class RoutingRules {
     std::string intent;            // empty: any intent
     bool has_greater_than = false;
     double greater_than = 0.0;     // numeric value parsed from the entity text
+    bool require_valid = false;    // only entities their label's validator accepts
     std::string queue;
   };
+  std::vector<std::pair<std::string, EntityValidator>> validators_;  // entity label -> validator
   std::string source_ = "<defaults>";
   std::string default_queue_ = "default";
   std::string fallback_queue_ = "fallback";

@@ -307,3 +307,94 @@ TEST(Routing, ShippedConfig) {
 
 }  // namespace
 }  // namespace triage::serve
+
+namespace triage::serve {
+namespace {
+
+// Entity validators (issue 18): the checksums and the amount check on known good and bad
+// values; `validators:` in the YAML, `require_valid` overrides matching only valid entities,
+// and every misconfiguration refused naming the file, line and key.
+TEST(Validators, ChecksumsAndAmounts) {
+  EXPECT_TRUE(luhn_valid("4111 1111 1111 1111"));
+  EXPECT_TRUE(luhn_valid("5500-0000-0000-0004"));
+  EXPECT_FALSE(luhn_valid("4111 1111 1111 1112"));  // one digit off
+  EXPECT_FALSE(luhn_valid("4111"));                 // too short
+  EXPECT_FALSE(luhn_valid("4111 1111 1111 111a"));
+  EXPECT_TRUE(iban_valid("GB82 WEST 1234 5698 7654 32"));
+  EXPECT_TRUE(iban_valid("de89370400440532013000"));
+  EXPECT_FALSE(iban_valid("GB82 WEST 1234 5698 7654 33"));
+  EXPECT_FALSE(iban_valid("GB82"));
+  EXPECT_TRUE(amount_valid("$1,200.50", true));
+  EXPECT_TRUE(amount_valid("40 EUR", true));
+  EXPECT_TRUE(amount_valid("1.200,50 \xE2\x82\xAC", true));
+  EXPECT_FALSE(amount_valid("1200", true));
+  EXPECT_TRUE(amount_valid("1200", false));
+  EXPECT_FALSE(amount_valid("a lot", false));
+  EXPECT_FALSE(amount_valid("40 euros", true));  // a word, not a code
+}
+
+const char* kValidatedYaml = R"(default_queue: general
+overrides:
+  - name: known_order
+    entity: order_id
+    require_valid: true
+    queue: orders
+  - name: card
+    entity: account_id
+    require_valid: true
+    queue: payments
+validators:
+  order_id:
+    regex: "[A-Z]{2}-\\d{5}"
+  account_id:
+    checksum: luhn
+  amount:
+    amount: true
+    currency: true
+)";
+
+TEST(Validators, RequireValidOverridesAndValidate) {
+  auto r = RoutingRules::load_string(kValidatedYaml, "v.yaml");
+  r.validate_labels(kEntities, kIntents);
+  EXPECT_EQ(r.validate("order_id", "AB-12345"), std::optional<bool>(true));
+  EXPECT_EQ(r.validate("order_id", "AB-12345x"), std::optional<bool>(false));  // the whole text must match
+  EXPECT_EQ(r.validate("order_id", "xAB-12345"), std::optional<bool>(false));
+  EXPECT_EQ(r.validate("amount", "$40"), std::optional<bool>(true));
+  EXPECT_EQ(r.validate("product", "anything"), std::nullopt);
+  RouteInput in;
+  in.entities = {{"order_id", "order 12", 0.9f}};
+  EXPECT_EQ(r.route(in).reason, "default") << "an invalid order id never triggers the override";
+  in.entities.push_back({"order_id", "AB-12345", 0.9f});
+  EXPECT_EQ(r.route(in).reason, "override:known_order");
+  in.entities = {{"account_id", "4111 1111 1111 1112", 0.9f}};
+  EXPECT_EQ(r.route(in).queue, "general");
+  in.entities = {{"account_id", "4111 1111 1111 1111", 0.9f}};
+  EXPECT_EQ(r.route(in).queue, "payments");
+}
+
+TEST(Validators, ErrorsNameFileLineAndKey) {
+  const auto err = [](const std::string& yaml) { return error_of([&] { RoutingRules::load_string(yaml, "v.yaml"); }); };
+  auto m = err("default_queue: g\nvalidators:\n  order_id:\n    regex: \"[A-Z\"\n");
+  EXPECT_NE(m.find("v.yaml:4: validators.order_id: regex"), std::string::npos) << m;
+  EXPECT_NE(m.find("invalid regular expression"), std::string::npos) << m;
+  m = err("default_queue: g\nvalidators:\n  order_id:\n    checksum: crc\n");
+  EXPECT_NE(m.find("v.yaml:4: validators.order_id: checksum: expected luhn or iban, found 'crc'"), std::string::npos) << m;
+  m = err("default_queue: g\nvalidators:\n  order_id:\n    regexp: x\n");
+  EXPECT_NE(m.find("v.yaml:4: validators.order_id: unknown key 'regexp' (did you mean 'regex'?)"), std::string::npos) << m;
+  m = err("default_queue: g\nvalidators:\n  amount:\n    currency: true\n");
+  EXPECT_NE(m.find("v.yaml:4: validators.amount: currency: currency needs amount: true"), std::string::npos) << m;
+  m = err("default_queue: g\nvalidators:\n  amount: {}\n");
+  EXPECT_NE(m.find("v.yaml:3: validators.amount: expected at least one of regex, checksum, amount"), std::string::npos) << m;
+  m = err("default_queue: g\noverrides:\n  - name: x\n    entity: order_id\n    require_valid: true\n    queue: q\n");
+  EXPECT_NE(m.find("v.yaml:5: overrides[0] (x): require_valid: no validator for entity 'order_id'"), std::string::npos)
+      << m;
+  m = err("default_queue: g\noverrides:\n  - name: x\n    intent: refund\n    require_valid: yes-ish\n    queue: q\n");
+  EXPECT_NE(m.find("v.yaml:5: overrides[0] (x): require_valid: expected true or false"), std::string::npos) << m;
+  auto r = RoutingRules::load_string("default_queue: g\nvalidators:\n  order_ids:\n    regex: x\n", "v.yaml");
+  m = error_of([&] { r.validate_labels(kEntities, kIntents); });
+  EXPECT_NE(m.find("validators.order_ids: unknown entity label 'order_ids' (did you mean 'order_id'?"), std::string::npos)
+      << m;
+}
+
+}  // namespace
+}  // namespace triage::serve
