@@ -309,6 +309,7 @@ RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::
   if (r.intent) {
     in.intent = r.intent->label;
     in.intent_score = r.intent->score;
+    if (!r.intent->alternatives.empty()) in.runner_up_score = r.intent->alternatives.front().second;
   }
   in.entities.reserve(r.entities.size());
   for (const auto& e : r.entities) in.entities.push_back({e.label, e.text, e.score});

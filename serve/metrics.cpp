@@ -70,6 +70,11 @@ struct Metrics::Impl {
       prometheus::BuildGauge().Name("triage_model_info").Help("1 for the model being served").Register(*registry);
   prometheus::Family<prometheus::Counter>& routes =
       prometheus::BuildCounter().Name("triage_route_decisions_total").Help("/v1/route answers by queue").Register(*registry);
+  prometheus::Family<prometheus::Counter>& abstentions =
+      prometheus::BuildCounter()
+          .Name("triage_abstentions_total")
+          .Help("/v1/route answers sent to the fallback queue, by reason")
+          .Register(*registry);
   prometheus::Family<prometheus::Counter>& failures =
       prometheus::BuildCounter().Name("triage_failures_total").Help("failures by reason").Register(*registry);
   std::mutex model_mu;
@@ -78,6 +83,7 @@ struct Metrics::Impl {
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   for (const auto r : failure_labels()) impl_->failures.Add({{"reason", std::string(r)}});
+  for (const char* r : {"low_confidence", "low_margin", "low_entity_confidence"}) impl_->abstentions.Add({{"reason", r}});
 }
 
 Metrics::~Metrics() = default;
@@ -108,6 +114,10 @@ void Metrics::model_info(const std::string& name, const std::string& version) {
 }
 
 void Metrics::route_decision(const std::string& queue) { impl_->routes.Add({{"queue", queue}}).Increment(); }
+
+void Metrics::abstention(const std::string& route_reason) {
+  impl_->abstentions.Add({{"reason", route_reason.substr(0, route_reason.find(':'))}}).Increment();
+}
 
 void Metrics::failure(Reason reason) {
   const auto label = reason_info(reason).metric;

@@ -29,6 +29,9 @@ class Metrics {
   // triage_model_info{name,version} = 1 for the serving model (the previous one removed).
   void model_info(const std::string& name, const std::string& version);
   void route_decision(const std::string& queue);
+  // triage_abstentions_total{reason}: a /v1/route answer sent to the fallback queue, by the
+  // kind of its reason (low_confidence, low_margin, low_entity_confidence; routing.h).
+  void abstention(const std::string& route_reason);
   // triage_failures_total{reason}: the reason's failure label in the error table
   // (serve/errors.h); reasons without one (auth, not ready, draining) count nothing.
   void failure(Reason reason);

@@ -19,8 +19,9 @@ namespace triage::serve {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"default_queue", "fallback_queue", "min_intent_confidence", "intents",
-                                           "overrides", "validators"};
-const std::vector<std::string> kOverrideKeys = {"name", "entity", "intent", "greater_than", "require_valid", "queue"};
+                                           "overrides", "validators", "min_intent_margin"};
+const std::vector<std::string> kOverrideKeys = {"name",          "entity",           "intent", "greater_than",
+                                                "require_valid", "min_entity_score", "queue"};
 const std::vector<std::string> kValidatorKeys = {"regex", "checksum", "amount", "currency"};
 
 
@@ -271,11 +272,17 @@ RoutingRules RoutingRules::load_string(const std::string& yaml, const std::strin
       throw InputError(key_at(source, root, "min_intent_confidence") + ": min_intent_confidence: expected a number between 0 and 1, found " +
                        describe(mc));
   }
+  if (const auto mm = root["min_intent_margin"]; mm.IsDefined()) {
+    const auto where = key_at(source, root, "min_intent_margin") + ": min_intent_margin";
+    r.min_intent_margin_ = scalar_number(mm, where, "a number between 0 and 1");
+    if (r.min_intent_margin_ < 0.0 || r.min_intent_margin_ > 1.0)
+      throw InputError(where + ": expected a number between 0 and 1, found " + describe(mm));
+  }
   const auto fq = root["fallback_queue"];
   if (fq.IsDefined()) {
     r.fallback_queue_ = scalar_string(fq, key_at(source, root, "fallback_queue") + ": fallback_queue", "a queue name");
-  } else if (r.min_intent_confidence_ > 0.0) {
-    throw InputError(source + ": missing key 'fallback_queue' (required when min_intent_confidence > 0)");
+  } else if (r.min_intent_confidence_ > 0.0 || r.min_intent_margin_ > 0.0) {
+    throw InputError(source + ": missing key 'fallback_queue' (required when min_intent_confidence or min_intent_margin > 0)");
   }
 
   if (const auto in = root["intents"]; in.IsDefined() && !in.IsNull()) {
@@ -329,6 +336,15 @@ RoutingRules RoutingRules::load_string(const std::string& yaml, const std::strin
         if (o.require_valid && o.entity.empty())
           throw InputError(where + ": " + rule + "require_valid needs 'entity' (the entity that must be valid), found none");
         if (o.require_valid) require_valid_at.emplace_back(r.overrides_.size(), where + ": " + rule);
+      }
+      if (const auto ms = n["min_entity_score"]; ms.IsDefined()) {
+        const auto where = key_at(source, n, "min_entity_score") + ": " + rule + "min_entity_score";
+        if (o.entity.empty()) throw InputError(where + ": needs 'entity' (the entity whose score is compared), found none");
+        o.min_entity_score = scalar_number(ms, where, "a number between 0 and 1");
+        if (o.min_entity_score < 0.0 || o.min_entity_score > 1.0)
+          throw InputError(where + ": expected a number between 0 and 1, found " + describe(ms));
+        if (!fq.IsDefined())
+          throw InputError(where + ": needs 'fallback_queue' (where a low-confidence match goes), found none");
       }
       r.overrides_.push_back(std::move(o));
     }
@@ -424,14 +440,21 @@ RouteDecision RoutingRules::route(const RouteInput& in) const {
   for (const auto& o : overrides_) {
     if (!o.intent.empty() && (!in.has_intent || in.intent != o.intent)) continue;
     if (!o.entity.empty()) {
-      const bool any = std::any_of(in.entities.begin(), in.entities.end(), [&](const RoutedEntity& e) {
-        if (e.label != o.entity) return false;
-        if (o.require_valid && validate(e.label, e.text) != std::optional<bool>(true)) return false;
-        if (!o.has_greater_than) return true;
-        const auto v = parse_amount(e.text);
-        return v && *v > o.greater_than;
-      });
-      if (!any) continue;
+      const RoutedEntity* best = nullptr;  // the most confident entity the rule matches
+      for (const auto& e : in.entities) {
+        if (e.label != o.entity) continue;
+        if (o.require_valid && validate(e.label, e.text) != std::optional<bool>(true)) continue;
+        if (o.has_greater_than) {
+          const auto v = parse_amount(e.text);
+          if (!v || *v <= o.greater_than) continue;
+        }
+        if (!best || e.score > best->score) best = &e;
+      }
+      if (!best) continue;
+      if (static_cast<double>(best->score) < o.min_entity_score)
+        return {fallback_queue_,
+                "low_entity_confidence:" + o.name + ":" + compact(best->score) + " < " + compact(o.min_entity_score),
+                true};
     }
     return {o.queue, "override:" + o.name, false};
   }
@@ -439,6 +462,9 @@ RouteDecision RoutingRules::route(const RouteInput& in) const {
   if (static_cast<double>(in.intent_score) < min_intent_confidence_)
     return {fallback_queue_,
             "low_confidence:" + compact(in.intent_score) + " < " + compact(min_intent_confidence_), true};
+  if (const double margin = static_cast<double>(in.intent_score) - static_cast<double>(in.runner_up_score);
+      margin < min_intent_margin_)
+    return {fallback_queue_, "low_margin:" + compact(margin) + " < " + compact(min_intent_margin_), true};
   if (intent_is_queue_) return {in.intent, "intent:" + in.intent, false};
   for (const auto& [label, queue] : intent_queues_)
     if (label == in.intent) return {queue, "intent:" + label, false};
@@ -447,7 +473,9 @@ RouteDecision RoutingRules::route(const RouteInput& in) const {
 
 std::vector<std::string> RoutingRules::queues() const {
   std::set<std::string> q{default_queue_};
-  if (min_intent_confidence_ > 0.0) q.insert(fallback_queue_);
+  const bool abstains = std::any_of(overrides_.begin(), overrides_.end(),
+                                    [](const Override& o) { return o.min_entity_score > 0.0; });
+  if (min_intent_confidence_ > 0.0 || min_intent_margin_ > 0.0 || abstains) q.insert(fallback_queue_);
   if (intent_is_queue_) q.insert(known_intents_.begin(), known_intents_.end());
   for (const auto& [label, queue] : intent_queues_) q.insert(queue);
   for (const auto& o : overrides_) q.insert(o.queue);

@@ -8,7 +8,10 @@
 //      threshold on the entity's value, optionally only a valid one (require_valid: the
 //      label's entry under `validators`, serve/validators.h), optionally restricted to an
 //      intent);
-//   2. intent confidence below min_intent_confidence -> fallback_queue (fallback = true);
+//      An override whose entity is found but below its min_entity_score abstains instead:
+//      fallback_queue, fallback = true, reason "low_entity_confidence:<rule>:<score> < <min>";
+//   2. intent confidence below min_intent_confidence, or the top two intents' scores closer
+//      than min_intent_margin -> fallback_queue (fallback = true);
 //   3. the intent map (intent label -> queue);
 //   4. default_queue.
 #pragma once
@@ -34,12 +37,15 @@ struct RouteInput {
   bool has_intent = false;  // false when the model has no intent head
   std::string intent;       // winning intent label
   float intent_score = 0.f;
+  float runner_up_score = 0.f;  // the second intent's score (0 with one intent)
   std::vector<RoutedEntity> entities;
 };
 
 struct RouteDecision {
   std::string queue;
-  std::string reason;  // "override:<rule>", "low_confidence:<score> < <min>", "intent:<label>", "default"
+  // "override:<rule>", "low_entity_confidence:<rule>:<score> < <min>", "low_confidence:<score> < <min>",
+  // "low_margin:<margin> < <min>", "intent:<label>", "default"
+  std::string reason;
   bool fallback = false;
 };
 
@@ -73,6 +79,7 @@ class RoutingRules {
     bool has_greater_than = false;
     double greater_than = 0.0;     // numeric value parsed from the entity text
     bool require_valid = false;    // only entities their label's validator accepts
+    double min_entity_score = 0.0; // a matching entity scored below it: abstain (fallback_queue)
     std::string queue;
   };
   std::vector<std::pair<std::string, EntityValidator>> validators_;  // entity label -> validator
@@ -80,6 +87,7 @@ class RoutingRules {
   std::string default_queue_ = "default";
   std::string fallback_queue_ = "fallback";
   double min_intent_confidence_ = 0.0;
+  double min_intent_margin_ = 0.0;
   bool intent_is_queue_ = true;  // defaults(): queue = intent label
   std::vector<std::pair<std::string, std::string>> intent_queues_;
   std::vector<Override> overrides_;

@@ -406,6 +406,7 @@ int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& re
         auto a = s->route_response(*job, redact ? &cfg.log.sensitive_labels : nullptr);
         a.id = id;
         metrics.route_decision(a.route.queue);
+        if (a.route.fallback) metrics.abstention(a.route.reason);
         fields.emplace_back("queue", a.route.queue);
         fields.emplace_back("reason", a.route.reason);
         fields.emplace_back("entities", entities_for_log(a.entities, cfg.log.sensitive_labels));

@@ -398,3 +398,55 @@ TEST(Validators, ErrorsNameFileLineAndKey) {
 
 }  // namespace
 }  // namespace triage::serve
+
+namespace triage::serve {
+namespace {
+
+// Abstaining to a human (issue 18): on the margin between the top two intents, and on the
+// confidence of the entity an override depends on; both fallback with the reason.
+TEST(Abstain, MarginAndEntityConfidence) {
+  const char* yaml = R"(default_queue: general
+fallback_queue: human_review
+min_intent_confidence: 0.4
+min_intent_margin: 0.2
+intents: {refund: billing, billing: billing}
+overrides:
+  - name: outage
+    entity: error_code
+    min_entity_score: 0.8
+    queue: tech_escalation
+)";
+  auto r = RoutingRules::load_string(yaml, "a.yaml");
+  RouteInput in;
+  in.has_intent = true;
+  in.intent = "refund";
+  in.intent_score = 0.55f;
+  in.runner_up_score = 0.45f;
+  auto d = r.route(in);
+  EXPECT_EQ(d.queue, "human_review");
+  EXPECT_TRUE(d.fallback);
+  EXPECT_EQ(d.reason, "low_margin:0.1 < 0.2");
+  in.runner_up_score = 0.3f;
+  EXPECT_EQ(r.route(in).reason, "intent:refund");
+  in.entities = {{"error_code", "E-42", 0.6f}, {"error_code", "E-43", 0.7f}};
+  d = r.route(in);
+  EXPECT_TRUE(d.fallback);
+  EXPECT_EQ(d.reason, "low_entity_confidence:outage:0.7 < 0.8");  // the most confident match decides
+  in.entities.push_back({"error_code", "E-44", 0.9f});
+  EXPECT_EQ(r.route(in).reason, "override:outage");
+  EXPECT_EQ(r.queues(), (std::vector<std::string>{"billing", "general", "human_review", "tech_escalation"}));
+
+  const auto err = [](const std::string& y) { return error_of([&] { RoutingRules::load_string(y, "a.yaml"); }); };
+  auto m = err("default_queue: g\nmin_intent_margin: 0.3\n");
+  EXPECT_NE(m.find("missing key 'fallback_queue'"), std::string::npos) << m;
+  m = err("default_queue: g\nfallback_queue: h\nmin_intent_margin: 2\n");
+  EXPECT_NE(m.find("a.yaml:3: min_intent_margin: expected a number between 0 and 1, found '2'"), std::string::npos) << m;
+  m = err("default_queue: g\nfallback_queue: h\noverrides:\n  - name: x\n    intent: refund\n    min_entity_score: 0.5\n"
+          "    queue: q\n");
+  EXPECT_NE(m.find("a.yaml:6: overrides[0] (x): min_entity_score: needs 'entity'"), std::string::npos) << m;
+  m = err("default_queue: g\noverrides:\n  - name: x\n    entity: amount\n    min_entity_score: 0.5\n    queue: q\n");
+  EXPECT_NE(m.find("a.yaml:5: overrides[0] (x): min_entity_score: needs 'fallback_queue'"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace triage::serve

@@ -242,6 +242,9 @@ def main():
                 "triage_model_info{name,version} == 1")
         decisions = fx.metric_value(text, "triage_route_decisions_total") or 0
         c.check(decisions >= len(fx.TEXTS) + 3, f"triage_route_decisions_total counts /v1/route answers: {decisions}")
+        c.check(all(isinstance(fx.metric_value(text, "triage_abstentions_total", {"reason": r}), (int, float))
+                    for r in ("low_confidence", "low_margin", "low_entity_confidence")),
+                "triage_abstentions_total{reason} exported for every abstention reason")
         c.check(fx.metric_value(text, "triage_queue_depth") == 0, "triage_queue_depth 0 when idle")
 
         c.check(srv.proc.poll() is None, "server still running")
