@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "core/content_version.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "data/example.h"
@@ -56,20 +57,13 @@ void init_loop_thread() {
 std::string file_version(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open to compute the model version");
-  uint64_t h = 1469598103934665603ull;
+  ContentVersion v;
   std::vector<char> buf(1 << 20);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto n = in.gcount();
-    for (std::streamsize i = 0; i < n; ++i) {
-      h ^= static_cast<unsigned char>(buf[static_cast<size_t>(i)]);
-      h *= 1099511628211ull;
-    }
+    v.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
   }
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 60; i >= 0 && s.size() < 12; i -= 4) s += hex[(h >> i) & 0xF];
-  return s;
+  return v.hex12();
 }
 
 std::string default_model_name(const std::string& dir) {
@@ -297,7 +291,8 @@ std::vector<EntityOut> entities_of(const data::Example& ex, const model::Predict
 
 }  // namespace
 
-RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::vector<std::string>* redact_labels) const {
+RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::vector<std::string>* redact_labels,
+                                            bool explain) const {
   const auto& d = *job.data;
   if (d.predictions.size() != 1 || d.examples.size() != 1) throw Error("route job without its prediction");
   RouteResponse r;
@@ -313,8 +308,21 @@ RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::
   }
   in.entities.reserve(r.entities.size());
   for (const auto& e : r.entities) in.entities.push_back({e.label, e.text, e.score});
-  const auto decision = routing_.route(in);
-  r.route = {decision.queue, decision.reason, decision.fallback};
+  std::vector<ExplainStep> steps;
+  const auto decision = routing_.route(in, explain ? &steps : nullptr);
+  r.route = {decision.queue, decision.reason, decision.fallback, std::nullopt};
+  if (explain) {
+    RouteExplanation x;
+    x.steps = std::move(steps);
+    if (r.intent) {
+      x.intent_scores.emplace_back(r.intent->label, r.intent->score);
+      x.intent_scores.insert(x.intent_scores.end(), r.intent->alternatives.begin(), r.intent->alternatives.end());
+    }
+    x.model_version = ref_.version;
+    x.rules_source = routing_.source();
+    x.rules_version = routing_.version();
+    r.route.explain = std::move(x);
+  }
   if (redact_labels) {
     const auto& ex = d.examples[0];
     if (ex.turns.empty()) {

@@ -93,7 +93,9 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   // HTTP thread, once the job is done: entities (offsets per text or turn), intent, route.
   // redact_labels (a request's "redact": true): also the texts with those labels' spans
   // replaced (serve/redact.h).
-  RouteResponse route_response(const InferenceJob& job, const std::vector<std::string>* redact_labels = nullptr) const;
+  // explain: route.explain too (RouteExplanation).
+  RouteResponse route_response(const InferenceJob& job, const std::vector<std::string>* redact_labels = nullptr,
+                               bool explain = false) const;
   TagResponse tag_response(const InferenceJob& job, const std::vector<std::string>* redact_labels = nullptr) const;
   // GET /v1/info: this snapshot's model, labels and routing with the server's limits.
   InfoResponse info_response(const ServeConfig& config) const;

@@ -126,10 +126,11 @@ void check_text_length(const std::string& field, const std::string& text, const 
                        id);
 }
 
-bool take_redact(const json& j, const std::optional<std::string>& id) {
-  auto it = j.find("redact");
+// An optional boolean field (absent or null: false).
+bool take_flag(const json& j, const char* key, const std::optional<std::string>& id) {
+  auto it = j.find(key);
   if (it == j.end() || it->is_null()) return false;
-  if (!it->is_boolean()) bad_field("redact", std::string("expected true or false, found ") + type_name(*it), id);
+  if (!it->is_boolean()) bad_field(key, std::string("expected true or false, found ") + type_name(*it), id);
   return it->get<bool>();
 }
 
@@ -144,9 +145,10 @@ RouteRequest parse_route_request(std::string_view body, const RequestLimits& lim
   json j = parse_object(body);
   RouteRequest r;
   r.id = take_id(j);
-  reject_unknown(j, {"text", "turns", "id", "deadline_ms", "redact"}, r.id);
+  reject_unknown(j, {"text", "turns", "id", "deadline_ms", "redact", "explain"}, r.id);
   r.deadline_ms = take_deadline(j, r.id);
-  r.redact = take_redact(j, r.id);
+  r.redact = take_flag(j, "redact", r.id);
+  r.explain = take_flag(j, "explain", r.id);
   auto text = j.find("text");
   auto turns = j.find("turns");
   if (text == j.end() && turns == j.end())
@@ -195,7 +197,7 @@ TagRequest parse_tag_request(std::string_view body, const RequestLimits& limits)
   r.id = take_id(j);
   reject_unknown(j, {"texts", "id", "deadline_ms", "redact"}, r.id);
   r.deadline_ms = take_deadline(j, r.id);
-  r.redact = take_redact(j, r.id);
+  r.redact = take_flag(j, "redact", r.id);
   auto texts = j.find("texts");
   if (texts == j.end()) throw RequestError(Reason::missing_field, "texts: required (an array of strings)", r.id);
   if (!texts->is_array()) bad_field("texts", std::string("expected an array of strings, found ") + type_name(*texts), r.id);

@@ -66,6 +66,7 @@ struct InferenceRequest {
 
 // POST /v1/route: exactly one of text / turns.
 struct RouteRequest : InferenceRequest {
+  bool explain = false;  // "explain": the answer's route also says how it was decided
   bool has_turns = false;
   std::string text;              // when !has_turns
   std::vector<TurnInput> turns;  // when has_turns; never empty

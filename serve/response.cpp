@@ -42,6 +42,20 @@ json intent_json(const std::optional<IntentOut>& i) {
   return {{"label", i->label}, {"score", round4(i->score)}, {"alternatives", std::move(alts)}};
 }
 
+json route_json(const RouteOut& r) {
+  json j = {{"queue", r.queue}, {"reason", r.reason}, {"fallback", r.fallback}};
+  if (r.explain) {
+    json steps = json::array(), scores = json::array();
+    for (const auto& s : r.explain->steps) steps.push_back({{"rule", s.rule}, {"matched", s.matched}, {"why", s.why}});
+    for (const auto& [label, score] : r.explain->intent_scores) scores.push_back({{"label", label}, {"score", round4(score)}});
+    j["explain"] = {{"steps", std::move(steps)},
+                    {"intent_scores", std::move(scores)},
+                    {"model_version", r.explain->model_version},
+                    {"rules", {{"source", r.explain->rules_source}, {"version", r.explain->rules_version}}}};
+  }
+  return j;
+}
+
 json model_json(const ModelRef& m) { return {{"name", m.name}, {"version", m.version}}; }
 
 json timing_json(const TimingMs& t) {
@@ -55,7 +69,7 @@ std::string route_response_json(const RouteResponse& r) {
   json j = {{"id", r.id},
             {"entities", entities_json(r.entities, true)},
             {"intent", intent_json(r.intent)},
-            {"route", {{"queue", r.route.queue}, {"reason", r.route.reason}, {"fallback", r.route.fallback}}},
+            {"route", route_json(r.route)},
             {"model", model_json(r.model)},
             {"truncated", r.truncated},
             {"timing_ms", timing_json(r.timing)}};

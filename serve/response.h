@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "serve/request.h"
+#include "serve/routing.h"
 
 namespace triage::serve {
 
@@ -30,10 +31,18 @@ struct IntentOut {
   std::vector<std::pair<std::string, float>> alternatives;  // next (up to 3) by probability
 };
 
+// route.explain ("explain": true or routing.explain always): how the queue was chosen.
+struct RouteExplanation {
+  std::vector<ExplainStep> steps;  // every rule evaluated, in order, up to the deciding one
+  std::vector<std::pair<std::string, float>> intent_scores;  // the intents the rules saw, best first
+  std::string model_version, rules_source, rules_version;
+};
+
 struct RouteOut {
   std::string queue;
   std::string reason;
   bool fallback = false;
+  std::optional<RouteExplanation> explain;
 };
 
 struct ModelRef {

@@ -41,6 +41,15 @@ struct RouteInput {
   std::vector<RoutedEntity> entities;
 };
 
+// One step of a decision as it was evaluated ("explain": true): the rule ("override:<name>",
+// "min_intent_confidence", "min_intent_margin", "intents", "default_queue"), whether it
+// decided, and why (the entity, its score and validity, the value and threshold compared).
+struct ExplainStep {
+  std::string rule;
+  bool matched = false;
+  std::string why;
+};
+
 struct RouteDecision {
   std::string queue;
   // "override:<rule>", "low_entity_confidence:<rule>:<score> < <min>", "low_confidence:<score> < <min>",
@@ -62,7 +71,10 @@ class RoutingRules {
   void validate_labels(const std::vector<std::string>& entity_types,
                        const std::vector<std::string>& intents) const;
 
-  RouteDecision route(const RouteInput& input) const;
+  // With `explain`, also every step evaluated, in order, up to the one that decided.
+  RouteDecision route(const RouteInput& input, std::vector<ExplainStep>* explain = nullptr) const;
+  // The rules' content version (12 hex digits of the YAML text; "defaults" without a file).
+  const std::string& version() const { return version_; }
 
   // The entity's validity under its label's validator; nullopt when the label has none.
   std::optional<bool> validate(const std::string& label, std::string_view text) const;
@@ -84,6 +96,7 @@ class RoutingRules {
   };
   std::vector<std::pair<std::string, EntityValidator>> validators_;  // entity label -> validator
   std::string source_ = "<defaults>";
+  std::string version_ = "defaults";
   std::string default_queue_ = "default";
   std::string fallback_queue_ = "fallback";
   double min_intent_confidence_ = 0.0;

@@ -18,6 +18,8 @@ void ServeConfig::register_fields(config::Schema& s) {
              "word tags: checkpoint (triage.json's decode_mode, else greedy) | greedy | constrained (valid BIO "
              "sequences)");
   s.add("routing.file", &routing.file, "routing rules YAML; \"\" = the queue is the intent label");
+  s.add_enum("routing.explain", &routing.explain, {{"request", ExplainSetting::request}, {"always", ExplainSetting::always}},
+             "route.explain in /v1/route answers: request (when the request says \"explain\": true) | always");
   s.add("http.host", &http.host, "bind address");
   s.add("http.port", &http.port, "TCP port; 0 = an ephemeral port (printed on the listening line)")
       .range(0, 65535);

@@ -15,6 +15,7 @@
 namespace triage::serve {
 
 enum class LogFormat { text, json };
+enum class ExplainSetting { request, always };  // routing.explain: route.explain when asked, or on every answer
 
 struct ServeConfig {
   struct Model {
@@ -27,6 +28,7 @@ struct ServeConfig {
   } decode;
   struct Routing {
     std::string file;  // routing rules YAML; "" = the queue is the intent label
+    ExplainSetting explain = ExplainSetting::request;
   } routing;
   struct Http {
     std::string host = "127.0.0.1";

@@ -400,10 +400,10 @@ int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& re
     if (is_route) {
       auto r = parse_route_request(body, req_limits);
       take(r);
-      const bool redact = r.redact;
+      const bool redact = r.redact, explain = r.explain || cfg.routing.explain == ExplainSetting::always;
       job = s->prepare_route(r, prep_limits);
-      answer = [&, redact](TimingMs timing) {
-        auto a = s->route_response(*job, redact ? &cfg.log.sensitive_labels : nullptr);
+      answer = [&, redact, explain](TimingMs timing) {
+        auto a = s->route_response(*job, redact ? &cfg.log.sensitive_labels : nullptr, explain);
         a.id = id;
         metrics.route_decision(a.route.queue);
         if (a.route.fallback) metrics.abstention(a.route.reason);

@@ -234,4 +234,8 @@ TEST(Request, Redact) {
   EXPECT_FALSE(parse_route_request(R"({"text": "a", "redact": null})", limits()).redact);
   EXPECT_TRUE(parse_tag_request(R"({"texts": ["a"], "redact": true})", limits()).redact);
   EXPECT_TRUE(contains(tag_error(R"({"texts": ["a"], "redact": 1})").message, "redact"));
+  EXPECT_TRUE(parse_route_request(R"({"text": "a", "explain": true})", limits()).explain);
+  EXPECT_FALSE(parse_route_request(R"({"text": "a"})", limits()).explain);
+  EXPECT_TRUE(contains(route_error(R"({"text": "a", "explain": "yes"})").message, "explain: expected true or false"));
+  EXPECT_TRUE(contains(tag_error(R"({"texts": ["a"], "explain": true})").message, "explain"));  // route only
 }

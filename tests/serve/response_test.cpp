@@ -129,3 +129,21 @@ TEST(Redact, ReplacesSensitiveSpansByCodePoints) {
   t.results.back().redacted_text = "[PHONE]";
   EXPECT_EQ(json::parse(tag_response_json(t))["results"][0]["redacted_text"], "[PHONE]");
 }
+
+TEST(Response, RouteExplain) {
+  RouteResponse r;
+  r.route = {"billing", "intent:refund", false, std::nullopt};
+  EXPECT_FALSE(json::parse(route_response_json(r))["route"].contains("explain"));
+  RouteExplanation x;
+  x.steps = {{"override:a", false, "no order_id entity"}, {"intents", true, "refund -> billing"}};
+  x.intent_scores = {{"refund", 0.91234f}, {"billing", 0.05f}};
+  x.model_version = "0123456789ab";
+  x.rules_source = "configs/routing.yaml";
+  x.rules_version = "ba9876543210";
+  r.route.explain = x;
+  const auto e = json::parse(route_response_json(r))["route"]["explain"];
+  EXPECT_EQ(e["steps"][1], json({{"rule", "intents"}, {"matched", true}, {"why", "refund -> billing"}}));
+  EXPECT_EQ(e["intent_scores"][0], json({{"label", "refund"}, {"score", 0.9123}}));
+  EXPECT_EQ(e["model_version"], "0123456789ab");
+  EXPECT_EQ(e["rules"], json({{"source", "configs/routing.yaml"}, {"version", "ba9876543210"}}));
+}

@@ -450,3 +450,45 @@ overrides:
 
 }  // namespace
 }  // namespace triage::serve
+
+namespace triage::serve {
+namespace {
+
+// "explain": every step in evaluation order up to the deciding one, with the evidence.
+TEST(Explain, StepsInOrderWithEvidence) {
+  auto r = RoutingRules::load_string(kContractYaml, "c.yaml");
+  EXPECT_EQ(r.version().size(), 12u);
+  EXPECT_NE(r.version(), RoutingRules::load_string(std::string(kContractYaml) + "\n# edited\n", "c.yaml").version());
+  RouteInput in;
+  in.has_intent = true;
+  in.intent = "refund";
+  in.intent_score = 0.9f;
+  in.runner_up_score = 0.05f;
+  in.entities = {{"amount", "$40", 0.95f}};
+  std::vector<ExplainStep> steps;
+  const auto d = r.route(in, &steps);
+  EXPECT_EQ(d.reason, "intent:refund");
+  ASSERT_EQ(steps.size(), 6u);
+  EXPECT_EQ(steps[0].rule, "override:outage_codes");
+  EXPECT_FALSE(steps[0].matched);
+  EXPECT_EQ(steps[0].why, "no error_code entity");
+  EXPECT_EQ(steps[1].rule, "override:large_amount");
+  EXPECT_EQ(steps[1].why, "amount '$40' (score 0.95) = 40 <= 500");
+  EXPECT_EQ(steps[2].why, "no order_id entity");
+  EXPECT_EQ(steps[3].rule, "min_intent_confidence");
+  EXPECT_EQ(steps[3].why, "intent refund score 0.9 >= 0.5");
+  EXPECT_EQ(steps[4].rule, "min_intent_margin");
+  EXPECT_FALSE(steps[4].matched);
+  EXPECT_EQ(steps[5].rule, "intents");
+  EXPECT_TRUE(steps[5].matched);
+  EXPECT_EQ(steps[5].why, "refund -> billing");
+  in.entities.push_back({"order_id", "A-1", 0.8f});
+  steps.clear();
+  EXPECT_EQ(r.route(in, &steps).reason, "override:refund_with_order");
+  EXPECT_TRUE(steps.back().matched);
+  EXPECT_EQ(steps.back().why, "order_id 'A-1' (score 0.8), intent refund");
+  EXPECT_EQ(r.route(in).reason, "override:refund_with_order") << "the same decision without explain";
+}
+
+}  // namespace
+}  // namespace triage::serve

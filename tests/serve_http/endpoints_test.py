@@ -150,6 +150,23 @@ def main():
         r = srv.post("/v1/tag", {"texts": fx.TEXTS[:3], "redact": True})
         c.check(r.status == 200 and all("redacted_text" in x for x in r.json().get("results", [])),
                 f"/v1/tag redact: redacted_text per result: {r.body[:300]!r}")
+        # "explain": true: route.explain lists the rules evaluated up to the deciding one (the last,
+        # matched), the intent scores, the model and rules versions; the same decision as without
+        for i, text in enumerate(fx.TEXTS):
+            plain, ex = srv.post("/v1/route", {"text": text}), srv.post("/v1/route", {"text": text, "explain": True})
+            if not c.check(plain.status == 200 and ex.status == 200, f"explain {i}: {ex}"):
+                continue
+            a, p = ex.json(), plain.json()
+            x = a["route"].get("explain") or {}
+            steps = x.get("steps", [])
+            c.check("explain" not in p["route"] and {k: a["route"][k] for k in ("queue", "reason", "fallback")} ==
+                    {k: p["route"][k] for k in ("queue", "reason", "fallback")}, f"explain {i}: same decision")
+            c.check(bool(steps) and steps[-1]["matched"] and all(not s["matched"] for s in steps[:-1]) and
+                    all(set(s) == {"rule", "matched", "why"} and s["why"] for s in steps),
+                    f"explain {i}: steps up to the one that decided: {steps}")
+            c.check(x.get("model_version") == a["model"]["version"] and len(x.get("rules", {}).get("version", "")) == 12
+                    and x.get("intent_scores", [{}])[0].get("label") == a["intent"]["label"],
+                    f"explain {i}: versions and intent scores: {x}")
         r = srv.post("/v1/route", {"text": "hi", "redact": "yes"})
         c.check(r.status == 400 and r.json()["error"]["reason"] == "bad_field", f"redact: \"yes\" is a bad_field: {r}")
 
