@@ -101,6 +101,7 @@ Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
   // constrained: the aggregated rows of the words with sub-words, decoded together at the end
   std::vector<float> rows;
   std::vector<size_t> row_words;
+  std::vector<size_t> empty;  // words no sub-word overlaps
   size_t j = 0;  // first sub-word that may overlap the current word
   for (size_t w = 0; w < words.size(); ++w) {
     const CharRange word = words[w];
@@ -123,13 +124,7 @@ Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
       }
     }
     if (count == 0) {
-      // No sub-word (only characters the normalizer deletes, e.g. U+FFFD): the word
-      // continues the entity of the word before it, or is O.
-      const int32_t prev_type = w > 0 ? LabelSchema::type_of_tag(d.word_tags[w - 1]) : -1;
-      if (prev_type >= 0) {
-        d.word_tags[w] = LabelSchema::inside_tag(prev_type);
-        d.word_scores[w] = d.word_scores[w - 1];
-      }
+      empty.push_back(w);  // tagged once its neighbours are, below
       continue;
     }
     const float* row = nullptr;
@@ -158,15 +153,15 @@ Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
       d.word_tags[row_words[i]] = path[i];
       d.word_scores[row_words[i]] = rows[i * static_cast<size_t>(n_tags) + static_cast<size_t>(path[i])];
     }
-    // a word without sub-words continues the entity before it (as above), now that it is known
-    std::vector<bool> decoded(words.size(), false);
-    for (size_t w : row_words) decoded[w] = true;
-    for (size_t w = 1; w < words.size(); ++w)
-      if (!decoded[w]) {
-        const int32_t prev_type = LabelSchema::type_of_tag(d.word_tags[w - 1]);
-        d.word_tags[w] = prev_type >= 0 ? LabelSchema::inside_tag(prev_type) : 0;
-        d.word_scores[w] = prev_type >= 0 ? d.word_scores[w - 1] : 0.0f;
-      }
+  }
+  // No sub-word (only characters the normalizer deletes, e.g. U+FFFD): the word continues
+  // the entity of the word before it, or is O (in word order, so runs of them chain).
+  for (size_t w : empty) {
+    const int32_t prev_type = w > 0 ? LabelSchema::type_of_tag(d.word_tags[w - 1]) : -1;
+    if (prev_type >= 0) {
+      d.word_tags[w] = LabelSchema::inside_tag(prev_type);
+      d.word_scores[w] = d.word_scores[w - 1];
+    }
   }
   d.spans = group(d.word_tags, words, [&](size_t w) { return d.word_scores[w]; });
   return d;

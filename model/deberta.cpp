@@ -1,10 +1,8 @@
 // DeBERTa-v2 encoder: transformers' DebertaV2Model, op for op (see deberta.h).
 #include "model/deberta.h"
 
-#include <cmath>
-#include <limits>
-
 #include <algorithm>
+#include <cmath>
 
 #include <torch/torch.h>
 
@@ -97,25 +95,32 @@ torch::Tensor DisentangledSelfAttentionImpl::forward(const torch::Tensor& x, con
   if (relative) {
     // the window's rows of the table [w, hidden] -> [1, heads, w, d], shared by the batch
     torch::Tensor table;
-    auto project = [&](const torch::Tensor& pre, nn::Linear& shared, nn::Linear& own) {
+    auto project = [&](const torch::Tensor& pre, bool key) {
       if (pre.defined()) return pre.slice(2, rel.first, rel.first + rel.rows);
       if (!table.defined()) table = pos_dropout(rel.window).unsqueeze(0);
-      return split(linear(options.share_att_key ? shared : own, table));
+      return project_positions(table, key);
     };
     if (options.c2p) {
       // query i against the embedding of distance i - j
-      auto c2p = torch::matmul(q, project(pos_key, key_proj, pos_key_proj).transpose(-1, -2));  // [b, heads, s, w]
+      auto c2p = torch::matmul(q, project(pos_key, true).transpose(-1, -2));  // [b, heads, s, w]
       scores = scores + torch::gather(c2p, -1, rel.c2p_index.expand({b, heads, s, s})) / scale;
     }
     if (options.p2c) {
       // key j against the embedding of distance i - j, gathered per key then transposed
-      auto p2c = torch::matmul(k, project(pos_query, query_proj, pos_query_proj).transpose(-1, -2));
+      auto p2c = torch::matmul(k, project(pos_query, false).transpose(-1, -2));
       scores = scores + torch::gather(p2c, -1, rel.p2c_index.expand({b, heads, s, s})).transpose(-1, -2) / scale;
     }
   }
   if (mask.defined()) scores = scores.masked_fill(mask.logical_not(), lowest_score(scores.scalar_type()));
   auto probs = dropout(torch::softmax(scores, -1));
   return torch::matmul(probs, v).transpose(1, 2).reshape({b, s, heads * head_dim});
+}
+
+torch::Tensor DisentangledSelfAttentionImpl::project_positions(const torch::Tensor& table, bool key) {
+  auto& proj = key ? (options.share_att_key ? key_proj : pos_key_proj)
+                   : (options.share_att_key ? query_proj : pos_query_proj);
+  auto t = linear(proj, table);
+  return t.view({t.size(0), t.size(1), heads, head_dim}).transpose(1, 2);
 }
 
 DebertaAttentionImpl::DebertaAttentionImpl(const ModelConfig& c) {
@@ -241,14 +246,8 @@ bool DebertaBackboneImpl::pack_for_cpu(std::string* why, c10::ScalarType dtype) 
     table = table.unsqueeze(0);
     for (auto& l : layers) {
       auto& sa = l->attention->self;
-      auto split = [&](const torch::Tensor& t) {
-        return t.view({1, t.size(1), sa->heads, sa->head_dim}).transpose(1, 2).contiguous();
-      };
-      const bool shared = sa->options.share_att_key;
-      packed_pos_key.push_back(sa->options.c2p ? split((shared ? sa->key_proj : sa->pos_key_proj)(table))
-                                               : torch::Tensor());
-      packed_pos_query.push_back(sa->options.p2c ? split((shared ? sa->query_proj : sa->pos_query_proj)(table))
-                                                 : torch::Tensor());
+      packed_pos_key.push_back(sa->options.c2p ? sa->project_positions(table, true).contiguous() : torch::Tensor());
+      packed_pos_query.push_back(sa->options.p2c ? sa->project_positions(table, false).contiguous() : torch::Tensor());
     }
   }
   packed = std::move(p);

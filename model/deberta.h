@@ -49,6 +49,9 @@ struct DisentangledSelfAttentionImpl : torch::nn::Module {
   // project rel.window here.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, const DebertaRelative& rel,
                         const torch::Tensor& pos_key, const torch::Tensor& pos_query);
+  // table [1, rows, hidden] through the position key (key) or query projection (the content
+  // ones under share_att_key): [1, heads, rows, d].
+  torch::Tensor project_positions(const torch::Tensor& table, bool key);
   torch::nn::Linear query_proj{nullptr}, key_proj{nullptr}, value_proj{nullptr};
   torch::nn::Linear pos_key_proj{nullptr}, pos_query_proj{nullptr};  // c2p / p2c without share_att_key
   torch::nn::Dropout pos_dropout{nullptr}, dropout{nullptr};

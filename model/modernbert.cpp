@@ -1,8 +1,6 @@
-// ModernBERT encoder: transformers' ModernBertModel with eager attention, op for op (see modernbert.h).
+// ModernBERT encoder: transformers' ModernBertModel, op for op but for attention, which runs on
+// SDPA (see modernbert.h).
 #include "model/modernbert.h"
-
-#include <cmath>
-#include <limits>
 
 #include <torch/torch.h>
 

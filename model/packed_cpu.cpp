@@ -178,8 +178,7 @@ std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone
       if (!t->device().is_cpu() || t->scalar_type() != at::kFloat)
         return fail("packing needs fp32 CPU parameters, found " + std::string(c10::toString(t->scalar_type())) +
                     " on " + t->device().str());
-      p->sources_.push_back(*t);
-      p->versions_.push_back(t->_version());
+      p->versions_.watch(*t);
     }
     const auto qkv_w = torch::cat({sa->query->weight, sa->key->weight, sa->value->weight});
     const auto qkv_b = torch::cat({sa->query->bias, sa->key->bias, sa->value->bias});
@@ -207,12 +206,6 @@ std::unique_ptr<PackedCpuEncoder> PackedCpuEncoder::build(BackboneImpl& backbone
     p->layers_.push_back(std::move(L));
   }
   return p;
-}
-
-bool PackedCpuEncoder::current() const {
-  for (size_t i = 0; i < sources_.size(); ++i)
-    if (sources_[i]._version() != versions_[i]) return false;
-  return true;
 }
 
 at::Tensor PackedCpuEncoder::forward(const at::Tensor& x_in, const at::Tensor& attn_mask) const {
@@ -266,8 +259,7 @@ std::unique_ptr<PackedLinears> PackedLinears::build(const std::vector<torch::nn:
   const auto watch = [&](const at::Tensor& t) -> bool {
     if (!t.defined()) return true;
     if (!t.device().is_cpu() || t.scalar_type() != at::kFloat) return false;
-    p->sources_.push_back(t);
-    p->versions_.push_back(t._version());
+    p->versions_.watch(t);
     return true;
   };
   torch::NoGradGuard no_grad;
@@ -283,12 +275,6 @@ std::unique_ptr<PackedLinears> PackedLinears::build(const std::vector<torch::nn:
   for (const auto& t : also)
     if (!watch(t)) return fail("packing needs fp32 CPU parameters, found " + std::string(c10::toString(t.scalar_type())));
   return p;
-}
-
-bool PackedLinears::current() const {
-  for (size_t i = 0; i < sources_.size(); ++i)
-    if (sources_[i]._version() != versions_[i]) return false;
-  return true;
 }
 
 at::Tensor PackedLinears::apply(const torch::nn::LinearImpl& layer, const at::Tensor& x) const {

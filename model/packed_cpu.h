@@ -70,6 +70,25 @@ class Int8Linear {
   int64_t zero_point_ = 0;
 };
 
+// The version counters of the parameters a packing was built from: current() is false once
+// any of them changed in place (an optimizer step, a load), so a stale packing is never used.
+class ParameterVersions {
+ public:
+  void watch(const at::Tensor& t) {
+    tensors_.push_back(t);
+    versions_.push_back(t._version());
+  }
+  bool current() const {
+    for (size_t i = 0; i < tensors_.size(); ++i)
+      if (tensors_[i]._version() != versions_[i]) return false;
+    return true;
+  }
+
+ private:
+  std::vector<at::Tensor> tensors_;
+  std::vector<int64_t> versions_;
+};
+
 class PackedCpuEncoder {
  public:
   // The packed layers of `backbone` computing in `dtype` (kFloat, kBFloat16, or kQInt8 for
@@ -79,7 +98,7 @@ class PackedCpuEncoder {
                                                  c10::ScalarType dtype = c10::ScalarType::Float);
   c10::ScalarType dtype() const { return dtype_; }
   // True while no packed parameter has changed since build().
-  bool current() const;
+  bool current() const { return versions_.current(); }
   // x: embeddings output [batch, seq, hidden]; attn_mask: [batch, 1, 1, seq] bool or
   // undefined (nothing padded). Returns the last layer's hidden states [batch, seq, hidden].
   at::Tensor forward(const at::Tensor& x, const at::Tensor& attn_mask) const;
@@ -91,8 +110,7 @@ class PackedCpuEncoder {
  private:
   PackedCpuEncoder() = default;
   std::vector<std::shared_ptr<Layer>> layers_;
-  std::vector<at::Tensor> sources_;  // the parameters packed, for current()
-  std::vector<int64_t> versions_;
+  ParameterVersions versions_;  // the parameters packed
   int64_t heads_ = 0, head_dim_ = 0;
   c10::ScalarType dtype_ = c10::ScalarType::Float;
   mutable std::atomic<int64_t> calls_{0};
@@ -114,7 +132,7 @@ class PackedLinears {
                                               const std::vector<at::Tensor>& also, c10::ScalarType dtype,
                                               std::string* why);
   // True while no packed or `also` parameter has changed since build().
-  bool current() const;
+  bool current() const { return versions_.current(); }
   // layer(x) on its packed weight (x [..., in] -> [..., out]); undefined when `layer` is not
   // one of those packed.
   at::Tensor apply(const torch::nn::LinearImpl& layer, const at::Tensor& x) const;
@@ -129,8 +147,7 @@ class PackedLinears {
   };
   PackedLinears() = default;
   std::unordered_map<const torch::nn::LinearImpl*, Weight> weights_;
-  std::vector<at::Tensor> sources_;
-  std::vector<int64_t> versions_;
+  ParameterVersions versions_;
   mutable std::atomic<int64_t> calls_{0};
 };
 

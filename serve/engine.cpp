@@ -307,7 +307,7 @@ RouteResponse ModelSnapshot::route_response(const InferenceJob& job, const std::
     if (!r.intent->alternatives.empty()) in.runner_up_score = r.intent->alternatives.front().second;
   }
   in.entities.reserve(r.entities.size());
-  for (const auto& e : r.entities) in.entities.push_back({e.label, e.text, e.score});
+  for (const auto& e : r.entities) in.entities.push_back({e.label, e.text, e.score, e.valid});
   std::vector<ExplainStep> steps;
   const auto decision = routing_.route(in, explain ? &steps : nullptr);
   r.route = {decision.queue, decision.reason, decision.fallback, std::nullopt};

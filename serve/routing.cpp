@@ -439,84 +439,94 @@ void RoutingRules::validate_labels(const std::vector<std::string>& entity_types,
 }
 
 RouteDecision RoutingRules::route(const RouteInput& in, std::vector<ExplainStep>* explain) const {
-  const auto step = [&](std::string rule, bool matched, std::string why) {
-    if (explain) explain->push_back({std::move(rule), matched, std::move(why)});
+  // The evidence strings are built only when explaining: `why` is called then.
+  const auto step = [&](std::string_view rule, std::string_view name, bool matched, const auto& why) {
+    if (explain) explain->push_back({std::string(rule).append(name), matched, why()});
   };
+  const auto valid_of = [&](const RoutedEntity& e) { return e.valid ? e.valid : validate(e.label, e.text); };
   const auto entity_desc = [&](const RoutedEntity& e) {
-    const auto valid = validate(e.label, e.text);
+    const auto valid = valid_of(e);
     return e.label + " '" + e.text + "' (score " + compact(e.score) +
            (valid ? std::string(", valid ") + (*valid ? "true" : "false") : std::string()) + ")";
   };
   for (const auto& o : overrides_) {
-    const auto rule = "override:" + o.name;
     if (!o.intent.empty() && (!in.has_intent || in.intent != o.intent)) {
-      step(rule, false, in.has_intent ? "intent " + in.intent + " is not " + o.intent : "no intent head");
+      step("override:", o.name, false, [&] {
+        return in.has_intent ? "intent " + in.intent + " is not " + o.intent : std::string("no intent head");
+      });
       continue;
     }
     if (!o.entity.empty()) {
       const RoutedEntity* best = nullptr;  // the most confident entity the rule matches
-      std::string rejected;                // why the others did not
+      std::string rejected;                // why the others did not (when explaining)
       for (const auto& e : in.entities) {
         if (e.label != o.entity) continue;
-        if (o.require_valid && validate(e.label, e.text) != std::optional<bool>(true)) {
-          rejected += (rejected.empty() ? "" : "; ") + entity_desc(e) + " is not valid";
+        if (o.require_valid && valid_of(e) != std::optional<bool>(true)) {
+          if (explain) rejected += (rejected.empty() ? "" : "; ") + entity_desc(e) + " is not valid";
           continue;
         }
         if (o.has_greater_than) {
           const auto v = parse_amount(e.text);
           if (!v || *v <= o.greater_than) {
-            rejected += (rejected.empty() ? "" : "; ") + entity_desc(e) +
-                        (v ? " = " + compact(*v) + " <= " + compact(o.greater_than) : std::string(" has no number"));
+            if (explain)
+              rejected += (rejected.empty() ? "" : "; ") + entity_desc(e) +
+                          (v ? " = " + compact(*v) + " <= " + compact(o.greater_than) : std::string(" has no number"));
             continue;
           }
         }
         if (!best || e.score > best->score) best = &e;
       }
       if (!best) {
-        step(rule, false, rejected.empty() ? "no " + o.entity + " entity" : rejected);
+        step("override:", o.name, false, [&] { return rejected.empty() ? "no " + o.entity + " entity" : rejected; });
         continue;
       }
       if (static_cast<double>(best->score) < o.min_entity_score) {
-        step(rule, true, entity_desc(*best) + ": score below min_entity_score " + compact(o.min_entity_score));
+        step("override:", o.name, true, [&] {
+          return entity_desc(*best) + ": score below min_entity_score " + compact(o.min_entity_score);
+        });
         return {fallback_queue_,
                 "low_entity_confidence:" + o.name + ":" + compact(best->score) + " < " + compact(o.min_entity_score),
                 true};
       }
-      step(rule, true, entity_desc(*best) + (o.intent.empty() ? "" : ", intent " + in.intent));
+      step("override:", o.name, true,
+           [&] { return entity_desc(*best) + (o.intent.empty() ? "" : ", intent " + in.intent); });
     } else {
-      step(rule, true, "intent " + in.intent);
+      step("override:", o.name, true, [&] { return "intent " + in.intent; });
     }
     return {o.queue, "override:" + o.name, false};
   }
   if (!in.has_intent) {
-    step("default_queue", true, "no intent head");
+    step("default_queue", "", true, [] { return std::string("no intent head"); });
     return {default_queue_, "default", false};
   }
   const bool low = static_cast<double>(in.intent_score) < min_intent_confidence_;
-  step("min_intent_confidence", low,
-       "intent " + in.intent + " score " + compact(in.intent_score) + (low ? " < " : " >= ") + compact(min_intent_confidence_));
+  step("min_intent_confidence", "", low, [&] {
+    return "intent " + in.intent + " score " + compact(in.intent_score) + (low ? " < " : " >= ") +
+           compact(min_intent_confidence_);
+  });
   if (low)
     return {fallback_queue_,
             "low_confidence:" + compact(in.intent_score) + " < " + compact(min_intent_confidence_), true};
   const double margin = static_cast<double>(in.intent_score) - static_cast<double>(in.runner_up_score);
   if (min_intent_margin_ > 0.0 || explain) {
     const bool narrow = margin < min_intent_margin_;
-    step("min_intent_margin", narrow,
-         "score " + compact(in.intent_score) + " - runner-up " + compact(in.runner_up_score) + " = " + compact(margin) +
-             (narrow ? " < " : " >= ") + compact(min_intent_margin_));
+    step("min_intent_margin", "", narrow, [&] {
+      return "score " + compact(in.intent_score) + " - runner-up " + compact(in.runner_up_score) + " = " +
+             compact(margin) + (narrow ? " < " : " >= ") + compact(min_intent_margin_);
+    });
     if (narrow) return {fallback_queue_, "low_margin:" + compact(margin) + " < " + compact(min_intent_margin_), true};
   }
   if (intent_is_queue_) {
-    step("intents", true, "the queue is the intent label " + in.intent);
+    step("intents", "", true, [&] { return "the queue is the intent label " + in.intent; });
     return {in.intent, "intent:" + in.intent, false};
   }
   for (const auto& [label, queue] : intent_queues_)
     if (label == in.intent) {
-      step("intents", true, in.intent + " -> " + queue);
+      step("intents", "", true, [&] { return in.intent + " -> " + queue; });
       return {queue, "intent:" + label, false};
     }
-  step("intents", false, "intent " + in.intent + " is not listed");
-  step("default_queue", true, "no earlier rule applied");
+  step("intents", "", false, [&] { return "intent " + in.intent + " is not listed"; });
+  step("default_queue", "", true, [] { return std::string("no earlier rule applied"); });
   return {default_queue_, "default", false};
 }
 

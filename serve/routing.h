@@ -31,6 +31,7 @@ struct RoutedEntity {
   std::string label;  // entity type, e.g. "error_code"
   std::string text;   // surface text, e.g. "$1,200.50"
   float score = 0.f;
+  std::optional<bool> valid;  // validate(label, text) when the caller has it; route() checks it when unset
 };
 
 struct RouteInput {
