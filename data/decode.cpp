@@ -19,10 +19,18 @@ std::optional<Aggregation> parse_aggregation(std::string_view name) {
 std::optional<DecodeMode> parse_decode_mode(std::string_view name) {
   if (name == "greedy") return DecodeMode::greedy;
   if (name == "constrained") return DecodeMode::constrained;
+  if (name == "crf") return DecodeMode::crf;
   return std::nullopt;
 }
 
-const char* decode_mode_name(DecodeMode m) { return m == DecodeMode::constrained ? "constrained" : "greedy"; }
+const char* decode_mode_name(DecodeMode m) {
+  switch (m) {
+    case DecodeMode::greedy: return "greedy";
+    case DecodeMode::constrained: return "constrained";
+    case DecodeMode::crf: return "crf";
+  }
+  return "?";
+}
 
 const char* aggregation_name(Aggregation a) {
   switch (a) {
@@ -41,6 +49,26 @@ void softmax_rows(float* v, int64_t rows, int64_t cols) {
     for (int64_t c = 0; c < cols; ++c) sum += row[c] = std::exp(row[c] - m);
     for (int64_t c = 0; c < cols; ++c) row[c] /= sum;
   }
+}
+
+void temper_row(float* row, int32_t n, double temperature) {
+  if (temperature == 1.0 || n <= 0) return;
+  const double inv = 1.0 / temperature;
+  double m = -1e300;
+  std::vector<double> l(static_cast<size_t>(n));
+  for (int32_t c = 0; c < n; ++c) m = std::max(m, l[static_cast<size_t>(c)] = std::log(std::max<double>(row[c], 1e-30)) * inv);
+  double sum = 0;
+  for (int32_t c = 0; c < n; ++c) sum += l[static_cast<size_t>(c)] = std::exp(l[static_cast<size_t>(c)] - m);
+  for (int32_t c = 0; c < n; ++c) row[c] = static_cast<float>(l[static_cast<size_t>(c)] / sum);
+}
+
+float tempered_probability(const float* row, int32_t n, int32_t k, double temperature) {
+  if (temperature == 1.0) return row[k];
+  const double inv = 1.0 / temperature;
+  const double lk = std::log(std::max<double>(row[k], 1e-30)) * inv;
+  double sum = 0;
+  for (int32_t c = 0; c < n; ++c) sum += std::exp(std::log(std::max<double>(row[c], 1e-30)) * inv - lk);
+  return static_cast<float>(1.0 / sum);
 }
 
 namespace {
@@ -90,15 +118,19 @@ std::vector<PredictedSpan> spans_from_word_tags(const std::vector<int32_t>& word
 
 Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
                     const std::vector<CharRange>& offsets, const std::vector<CharRange>& words,
-                    Aggregation aggregation, DecodeMode mode) {
+                    Aggregation aggregation, DecodeMode mode, const Transitions* crf, double token_temperature) {
   if (static_cast<int32_t>(offsets.size()) != n_subwords)
     throw Error("decode_tags: " + std::to_string(offsets.size()) + " offsets for " +
                 std::to_string(n_subwords) + " sub-words");
+  if (mode == DecodeMode::crf && (!crf || crf->n_tags != n_tags))
+    throw Error("decode_tags: decode mode crf needs the CRF's transitions over " + std::to_string(n_tags) + " tags");
+  const bool sequence = mode != DecodeMode::greedy;
   Decoded d;
   d.word_tags.assign(words.size(), 0);
   d.word_scores.assign(words.size(), 0.0f);
+  d.word_rows.assign(words.size() * static_cast<size_t>(n_tags), 0.0f);
   std::vector<float> mean(static_cast<size_t>(n_tags));
-  // constrained: the aggregated rows of the words with sub-words, decoded together at the end
+  // constrained, crf: the aggregated rows of the words with sub-words, decoded together at the end
   std::vector<float> rows;
   std::vector<size_t> row_words;
   std::vector<size_t> empty;  // words no sub-word overlaps
@@ -134,24 +166,26 @@ Decoded decode_tags(const float* probs, int32_t n_subwords, int32_t n_tags,
       for (float& m : mean) m /= static_cast<float>(count);
       row = mean.data();
     }
-    if (mode == DecodeMode::constrained) {
+    std::copy(row, row + n_tags, d.word_rows.begin() + static_cast<std::ptrdiff_t>(w * static_cast<size_t>(n_tags)));
+    if (sequence) {
       rows.insert(rows.end(), row, row + n_tags);
       row_words.push_back(w);
       continue;
     }
     const int32_t tag = argmax(row, n_tags);
     d.word_tags[w] = tag;
-    d.word_scores[w] = row[tag];
+    d.word_scores[w] = tempered_probability(row, n_tags, tag, token_temperature);
   }
-  if (mode == DecodeMode::constrained && !row_words.empty()) {
+  if (sequence && !row_words.empty()) {
     std::vector<float> logp(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) logp[i] = std::log(std::max(rows[i], 1e-30f));
     static thread_local Transitions bio;
     if (bio.n_tags != n_tags) bio = bio_transitions(n_tags);
-    const auto path = viterbi(logp.data(), static_cast<int32_t>(row_words.size()), bio);
+    const auto path = viterbi(logp.data(), static_cast<int32_t>(row_words.size()), mode == DecodeMode::crf ? *crf : bio);
     for (size_t i = 0; i < row_words.size(); ++i) {
       d.word_tags[row_words[i]] = path[i];
-      d.word_scores[row_words[i]] = rows[i * static_cast<size_t>(n_tags) + static_cast<size_t>(path[i])];
+      d.word_scores[row_words[i]] =
+          tempered_probability(rows.data() + i * static_cast<size_t>(n_tags), n_tags, path[i], token_temperature);
     }
   }
   // No sub-word (only characters the normalizer deletes, e.g. U+FFFD): the word continues

@@ -15,6 +15,7 @@
 #include "eval/evaluate.h"
 #include "eval/model_eval.h"
 #include "eval/predictions.h"
+#include "eval/reliability_plot.h"
 #include "model/checkpoint.h"
 #include "model/inference_options.h"
 #include "model/predictor.h"
@@ -25,7 +26,8 @@ namespace ev = triage::eval;
 int main(int argc, char** argv) {
   CLI::App app{"triage-eval: classification reports equal to scikit-learn and seqeval"};
   std::string predictions, model, data, format, json_out, mode = "default", scheme = "IOB2";
-  std::string aggregation = "first", precision = "fp32", decode;
+  std::string aggregation = "first", precision = "fp32", decode, plot;
+  bool calibrate = false;
   int digits = 4;
   int64_t max_seq_len = 0, stride = -1, threads = 0;
   auto* pred_opt = app.add_option("--predictions", predictions,
@@ -38,9 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("--aggregation", aggregation, "sub-word to word aggregation (with --model)")
       ->check(CLI::IsMember({"first", "average", "max"}));
   app.add_option("--decode", decode,
-                 "word tags (with --model): greedy | constrained (valid BIO sequences); default: the checkpoint's "
-                 "decode_mode (triage.json), else greedy")
-      ->check(CLI::IsMember({"greedy", "constrained"}));
+                 "word tags (with --model): greedy | constrained (valid BIO sequences) | crf (a CRF head's best "
+                 "valid sequence); default: the checkpoint's decode_mode (triage.json), else crf with a CRF head, "
+                 "else greedy")
+      ->check(CLI::IsMember({"greedy", "constrained", "crf"}));
   app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
   app.add_option("--stride", stride, "sub-words shared by consecutive windows (default: the training setting)");
   app.add_option("--precision", precision,
@@ -55,6 +58,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"IOB1", "IOE1", "IOB2", "IOE2", "IOBES", "BILOU", "auto"}));
   app.add_option("--digits", digits, "digits after the decimal point in the printed reports")
       ->check(CLI::Range(0, 15));
+  auto* calibrate_opt = app.add_flag(
+      "--calibrate", calibrate,
+      "fit temperature scaling of the intent and token scores on --data (a dev split, not the test split) and "
+      "store it in the checkpoint's triage.json; the report shows the measures before and after");
+  auto* plot_opt = app.add_option("--plot", plot, "write a reliability diagram (PNG) of the raw and calibrated scores");
+  calibrate_opt->needs(model_opt);
+  plot_opt->needs(model_opt);
   pred_opt->excludes(model_opt)->excludes(data_opt);
   data_opt->needs(model_opt);
   model_opt->needs(data_opt);
@@ -66,6 +76,7 @@ int main(int argc, char** argv) {
     options.mode = mode == "strict" ? ev::Mode::strict : ev::Mode::lenient;
     options.scheme = scheme == "auto" ? std::nullopt : ev::parse_scheme(scheme);
     ev::EvalSet set;
+    std::optional<ev::CalibrationReport> calibration;
     if (!model.empty()) {
       if (threads > 0) at::set_num_threads(static_cast<int>(threads));
       auto ck = triage::model::load_checkpoint(model);
@@ -77,6 +88,8 @@ int main(int argc, char** argv) {
       io.stride_key = "--stride";
       io.aggregation = *triage::data::parse_aggregation(aggregation);
       if (!decode.empty()) io.decode = triage::data::parse_decode_mode(decode);
+      io.decode_key = "--decode";
+      io.calibrated = false;  // raw scores: the calibration report applies the temperatures itself
       triage::model::Predictor predictor(ck.model, ck.tokenizer, triage::model::inference_options(ck.meta, ck.config(), io));
       std::optional<triage::data::Format> fmt;
       if (!format.empty()) fmt = triage::data::parse_format(format);
@@ -88,13 +101,27 @@ int main(int argc, char** argv) {
         for (auto& e : part) examples.push_back(std::move(e));
       }
       std::cerr << "triage-eval: tagging " << examples.size() << " examples from " << sources << "\n";
-      set = ev::predict_eval_set(predictor, examples, data);
+      ev::CalibrationSamples intent, token;
+      set = ev::predict_eval_set(predictor, examples, data, &intent, &token);
+      if (calibrate) {
+        calibration = ev::calibrate_checkpoint(model, intent, token, data);
+        std::cerr << "triage-eval: calibration stored in " << (std::filesystem::path(model) / "triage.json").string()
+                  << "\n";
+      } else {
+        const auto& cal = ck.meta.calibration;
+        calibration = ev::calibration_report(intent, token, cal ? cal->intent_temperature : 1.0,
+                                             cal ? cal->token_temperature : 1.0, data);
+      }
+      if (!plot.empty()) ev::write_reliability_png(plot, *calibration);
     } else {
       set = ev::read_predictions(predictions);
     }
     const ev::EvalResult result = ev::evaluate(set, options);
-    if (!json_out.empty()) triage::write_file_atomic(json_out, ev::result_json(result).dump(2) + "\n");
+    auto j = ev::result_json(result);
+    if (calibration) j["calibration"] = calibration->to_json();
+    if (!json_out.empty()) triage::write_file_atomic(json_out, j.dump(2) + "\n");
     std::cout << ev::format_result(result, digits);
+    if (calibration) std::cout << "\n" << calibration->format(digits);
     return 0;
   });
 }

@@ -3,11 +3,13 @@
 // serve uses); gold word tags from the examples' entity spans (BIO over words).
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "data/example.h"
+#include "eval/calibration.h"
 #include "eval/eval_set.h"
 #include "eval/evaluate.h"
 #include "model/predictor.h"
@@ -19,9 +21,19 @@ std::vector<std::string> gold_word_tags(const data::Example& example);
 
 // Tags every example and pairs predictions with gold. Gold intents are included when
 // the model has an intent head and the examples carry intents (unknown intents score as
-// errors, as unseen entity types do).
+// errors, as unseen entity types do). intent / token, when given, receive the calibration
+// samples: each example's intent probabilities with its gold intent, each word's aggregated
+// tag probabilities with its gold tag (words with no sub-word, and gold labels the model does
+// not know, left out), as the predictor reports them (use one built with
+// InferenceOverrides::calibrated = false for raw scores).
 EvalSet predict_eval_set(const model::Predictor& predictor, const std::vector<data::Example>& examples,
-                         const std::string& source);
+                         const std::string& source, CalibrationSamples* intent = nullptr,
+                         CalibrationSamples* token = nullptr);
+
+// Fits temperature scaling on raw-score samples, records it in dir/triage.json (rewritten
+// atomically, every other key kept) and returns the measures before and after.
+CalibrationReport calibrate_checkpoint(const std::filesystem::path& dir, const CalibrationSamples& intent,
+                                       const CalibrationSamples& token, const std::string& source);
 
 // The headline numbers the trainer tracks: entity_f1 (seqeval micro, default mode),
 // intent_accuracy, frame_accuracy (all tags and the intent right), token_accuracy.

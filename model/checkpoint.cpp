@@ -39,9 +39,10 @@ std::string join(const std::vector<std::string>& v, size_t max_items = 12) {
 }
 
 // Parameters outside the backbone, initialised fresh when a checkpoint lacks them (a base
-// model): the token and intent classifiers, and ModernBERT's prediction head.
+// model): the token and intent classifiers, ModernBERT's prediction head and the CRF.
 bool is_head(const std::string& name) {
-  return name.rfind("classifier.", 0) == 0 || name.rfind("intent_classifier.", 0) == 0 || name.rfind("head.", 0) == 0;
+  return name.rfind("classifier.", 0) == 0 || name.rfind("intent_classifier.", 0) == 0 || name.rfind("head.", 0) == 0 ||
+         name.rfind("crf.", 0) == 0;
 }
 
 // The names a parameter may have in a checkpoint: the exact Hugging Face name, the name
@@ -131,8 +132,10 @@ Checkpoint load_checkpoint(const fs::path& dir, const LoadOptions& options) {
   std::vector<std::string> reinit;
   if (options.labels && *options.labels != config.labels) {
     if (file_has_classifier) reinit.push_back("classifier");
+    if (reader.find("crf.transitions")) reinit.push_back("crf");
     config.labels = *options.labels;
   }
+  if (options.crf_head) config.crf_head = *options.crf_head;
   if (options.intent_labels && *options.intent_labels != config.intent_labels) {
     if (file_has_intent) reinit.push_back("intent_classifier");
     config.intent_labels = *options.intent_labels;
@@ -226,6 +229,7 @@ void save_checkpoint(const fs::path& dir, TokenClassifier& model, const data::To
     CheckpointMeta meta = triage_meta;
     meta.labels = model->config().labels;
     meta.intent_labels = model->config().intent_labels;
+    meta.head = model->config().crf_head ? "crf" : "softmax";
     write_file_atomic(tmp / "triage.json", meta.to_json().dump(2) + "\n");
     if (extra) extra(tmp);
     const fs::path old = parent / ("." + target.filename().string() + ".old-" + tag);

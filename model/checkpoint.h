@@ -26,6 +26,8 @@ struct LoadOptions {
   // corresponding head is re-initialised (and reported).
   std::optional<std::vector<std::string>> labels;
   std::optional<std::vector<std::string>> intent_labels;
+  // model.head: true adds a CRF (fresh where the checkpoint has none), false drops one.
+  std::optional<bool> crf_head;
   uint64_t seed = 42;  // for freshly initialised heads
 };
 

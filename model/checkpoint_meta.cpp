@@ -1,6 +1,8 @@
 // triage.json to and from CheckpointMeta (see checkpoint_meta.h).
 #include "model/checkpoint_meta.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "core/file_io.h"
 
@@ -59,8 +61,15 @@ json CheckpointMeta::to_json() const {
   if (step >= 0) j["step"] = step;
   if (epoch >= 0) j["epoch"] = epoch;
   if (best) j["best"] = {{"metric", best->metric}, {"value", best->value}, {"step", best->step}};
+  if (calibration) {
+    json c = calibration->report.is_object() ? calibration->report : json::object();
+    c["intent_temperature"] = calibration->intent_temperature;
+    c["token_temperature"] = calibration->token_temperature;
+    j["calibration"] = c;
+  }
   j["labels"] = labels;
   j["intent_labels"] = intent_labels;
+  if (!head.empty()) j["head"] = head;
   return j;
 }
 
@@ -101,8 +110,20 @@ CheckpointMeta CheckpointMeta::from_json(const json& in, const std::string& sour
     take(*b, "step", best.step, where, "an integer");
     m.best = best;
   }
+  if (auto c = take_object(j, "calibration", source)) {
+    const std::string where = source + " (calibration)";
+    Calibration cal;
+    take(*c, "intent_temperature", cal.intent_temperature, where, "a number");
+    take(*c, "token_temperature", cal.token_temperature, where, "a number");
+    for (double t : {cal.intent_temperature, cal.token_temperature})
+      if (!(t > 0) || !std::isfinite(t))
+        throw InputError(where + ": temperatures must be finite and > 0, found " + std::to_string(t));
+    cal.report = std::move(*c);
+    m.calibration = std::move(cal);
+  }
   take(j, "labels", m.labels, source, "a list of strings");
   take(j, "intent_labels", m.intent_labels, source, "a list of strings");
+  take(j, "head", m.head, source, "a string");
   m.extra = std::move(j);
   return m;
 }

@@ -20,8 +20,8 @@ struct CheckpointMeta {
   // then takes its defaults).
   std::optional<int64_t> max_seq_len;  // sub-words per window, special tokens included
   std::optional<int64_t> stride;       // sub-words shared by consecutive windows
-  // decode.mode the trainer evaluated with ("greedy" | "constrained"; data/decode.h); unset:
-  // greedy. Inference paths decode with it unless told otherwise (inference_options.h).
+  // decode.mode the trainer evaluated with ("greedy" | "constrained" | "crf"; data/decode.h);
+  // unset: crf with a CRF head, else greedy. Inference paths decode with it unless told otherwise (inference_options.h).
   std::optional<std::string> decode_mode;
   nlohmann::json label_schema;              // data::LabelSchema::to_json(); null when absent
   std::string base_model;                   // the checkpoint fine-tuning started from
@@ -39,8 +39,17 @@ struct CheckpointMeta {
     int64_t step = 0;
   };
   std::optional<Best> best;
+  // Temperature scaling fitted on held-out data (eval/calibration.h: the trainer on its dev
+  // split, triage-eval --calibrate): intent and token scores are reported as
+  // softmax(logits / T). report: where it was fitted and the metrics before and after.
+  struct Calibration {
+    double intent_temperature = 1.0, token_temperature = 1.0;
+    nlohmann::json report = nlohmann::json::object();
+  };
+  std::optional<Calibration> calibration;
   // Written by save_checkpoint from the model's config (readers take the model's).
   std::vector<std::string> labels, intent_labels;
+  std::string head;  // "softmax" or "crf" (config.json's triage_head, the source of truth)
   nlohmann::json extra = nlohmann::json::object();  // unknown keys, kept as they were
   std::string source;  // the file this was read from ("" when built in memory), for errors
 

@@ -309,6 +309,11 @@ ModelConfig config_from_json(const json& j, const std::string& source) {
       c.intent_labels.push_back(v.get<std::string>());
     }
   }
+  if (auto h = j.find("triage_head"); h != j.end() && !h->is_null()) {
+    if (!h->is_string() || (*h != "crf" && *h != "softmax"))
+      fail(source, "triage_head", "expected \"softmax\" or \"crf\", found " + h->dump());
+    c.crf_head = *h == "crf";
+  }
   return c;
 }
 
@@ -368,6 +373,11 @@ json config_to_json(const ModelConfig& c) {
     j.erase("triage_intent_labels");
   } else {
     j["triage_intent_labels"] = c.intent_labels;
+  }
+  if (c.crf_head) {
+    j["triage_head"] = "crf";
+  } else {
+    j.erase("triage_head");
   }
   j.erase("_name_or_path");
   // Weights are saved in fp32 whatever the source held; transformers 5 reads "dtype",

@@ -68,6 +68,7 @@ struct ModelConfig {
   std::string hidden_act = "gelu";        // gelu (erf), gelu_new / gelu_pytorch_tanh, relu (silu, tanh)
   std::vector<std::string> labels;        // token labels, index = class id (id2label)
   std::vector<std::string> intent_labels; // empty: no intent head
+  bool crf_head = false;                  // triage_head "crf": a CRF over the labels (model/crf.h)
   DebertaOptions deberta;                 // family DebertaV2 only
   ModernBertOptions modernbert;           // family ModernBert only
   nlohmann::json raw;                     // the whole file, so unknown keys survive a save
@@ -92,7 +93,7 @@ ModelConfig load_config(const std::filesystem::path& config_json);
 // Builds from an already-parsed object; source names it in errors.
 ModelConfig config_from_json(const nlohmann::json& j, const std::string& source);
 // The config.json written next to fine-tuned weights: the original keys, updated
-// architectures, id2label/label2id and triage_intent_labels.
+// architectures, id2label/label2id, triage_intent_labels and triage_head.
 nlohmann::json config_to_json(const ModelConfig& config);
 
 }  // namespace triage::model

@@ -206,6 +206,7 @@ TokenClassifierImpl::TokenClassifierImpl(ModelConfig config)
     intent_classifier = register_module(
         "intent_classifier",
         nn::Linear(config_.hidden_size, static_cast<int64_t>(config_.intent_labels.size())));
+  if (config_.crf_head) crf = register_module("crf", Crf(num_labels));
 }
 
 EncoderOutput TokenClassifierImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
@@ -268,6 +269,7 @@ void TokenClassifierImpl::init_heads(uint64_t seed) {
   init(classifier);
   init(intent_classifier);
   if (head) head->init(gen);
+  if (crf) crf->init(gen);
 }
 
 }  // namespace triage::model

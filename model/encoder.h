@@ -19,6 +19,7 @@
 
 #include "kernels/kernel_mode.h"
 #include "model/config.h"
+#include "model/crf.h"
 #include "model/encoder_base.h"
 #include "model/modernbert.h"
 
@@ -122,7 +123,9 @@ class TokenClassifierImpl : public torch::nn::Module {
                         const torch::Tensor& token_type_ids = {});
   const ModelConfig& config() const { return config_; }
   bool has_intent_head() const { return !intent_classifier.is_empty(); }
-  // Fresh heads as transformers initialises them: normal(0, 0.02) weights, zero bias.
+  bool has_crf() const { return !crf.is_empty(); }
+  // Fresh heads as transformers initialises them: normal(0, 0.02) weights, zero bias (the
+  // CRF's transitions as pytorch-crf does).
   void init_heads(uint64_t seed);
   // Backbone prefix of the Hugging Face names: "bert", "roberta", "deberta", "model", ...
   const std::string& base_prefix() const { return prefix_; }
@@ -155,6 +158,7 @@ class TokenClassifierImpl : public torch::nn::Module {
   torch::nn::Dropout dropout{nullptr};
   torch::nn::Linear classifier{nullptr};
   torch::nn::Linear intent_classifier{nullptr};
+  Crf crf{nullptr};  // config.crf_head: transitions over the labels (model/crf.h), else null
 
  private:
   ModelConfig config_;

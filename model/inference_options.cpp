@@ -34,14 +34,24 @@ PredictOptions inference_options(const CheckpointMeta& meta, const ModelConfig& 
   po.windows.max_seq_len = static_cast<int32_t>(len);
   po.windows.stride = static_cast<int32_t>(stride);
   po.aggregation = o.aggregation;
+  std::string decode_from = o.decode_key;
   if (o.decode) {
     po.decode = *o.decode;
   } else if (meta.decode_mode) {
     const auto mode = data::parse_decode_mode(*meta.decode_mode);
+    decode_from = meta.where() + ": key 'decode_mode'";
     if (!mode)
-      throw InputError(meta.where() + ": key 'decode_mode': expected greedy or constrained, found '" +
-                       *meta.decode_mode + "'");
+      throw InputError(decode_from + ": expected greedy, constrained or crf, found '" + *meta.decode_mode + "'");
     po.decode = *mode;
+  } else if (config.crf_head) {
+    po.decode = data::DecodeMode::crf;
+  }
+  if (po.decode == data::DecodeMode::crf && !config.crf_head)
+    throw InputError(decode_from + ": crf needs a checkpoint with a CRF head (config.json \"triage_head\": \"crf\", "
+                     "trained with model.head: crf); this checkpoint has a softmax head (use greedy or constrained)");
+  if (meta.calibration && o.calibrated) {
+    po.intent_temperature = meta.calibration->intent_temperature;
+    po.token_temperature = meta.calibration->token_temperature;
   }
   po.max_tokens = std::max(o.max_tokens, len);
   po.max_batch_size = std::max<int32_t>(1, o.max_batch_size);

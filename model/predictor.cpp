@@ -41,6 +41,8 @@ Predictor::Predictor(TokenClassifier model, std::shared_ptr<const data::Tokenize
     throw InputError("max_seq_len " + std::to_string(options_.windows.max_seq_len) + " exceeds the model's " +
                      std::to_string(model_->config().max_position_embeddings - model_->config().position_offset()) +
                      " positions");
+  if (options_.decode == data::DecodeMode::crf && !model_->has_crf())
+    throw InputError("decode mode crf: the checkpoint has no CRF head (config.json \"triage_head\": \"crf\")");
 }
 
 int32_t PreparedExample::max_len() const {
@@ -135,6 +137,9 @@ std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data
   std::vector<std::vector<int32_t>> of_example(examples.size());
   for (size_t fi = 0; fi < features.size(); ++fi) of_example[static_cast<size_t>(features[fi].example)].push_back(static_cast<int32_t>(fi));
   std::vector<float> merged;
+  // Read each call: the trainer's dev evaluation decodes with the transitions as they are now.
+  data::Transitions crf;
+  if (options_.decode == data::DecodeMode::crf) crf = model_->crf->transitions_for(column_of_tag_);
   for (size_t e = 0; e < examples.size(); ++e) {
     auto& pred = out[e];
     const auto& enc = prepared[e]->encoded;
@@ -153,12 +158,13 @@ std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data
       data::merge_windows(windows, rows, n, n_tags, merged);
     }
     pred.decoded = data::decode_tags(merged.data(), n, n_tags, enc.offsets, examples[e]->words, options_.aggregation,
-                                         options_.decode);
+                                     options_.decode, &crf, options_.token_temperature);
     if (n_intents) {
       pred.intent_probs.assign(static_cast<size_t>(n_intents), 0.0f);
       for (int32_t fi : of_example[e])
         for (int64_t k = 0; k < n_intents; ++k) pred.intent_probs[static_cast<size_t>(k)] += feature_intent[static_cast<size_t>(fi)][static_cast<size_t>(k)];
       for (auto& v : pred.intent_probs) v /= static_cast<float>(of_example[e].size());
+      data::temper_row(pred.intent_probs.data(), static_cast<int32_t>(n_intents), options_.intent_temperature);
       pred.intent = static_cast<int32_t>(std::max_element(pred.intent_probs.begin(), pred.intent_probs.end()) - pred.intent_probs.begin());
     }
   }

@@ -23,6 +23,9 @@ struct PredictOptions {
   data::DecodeMode decode = data::DecodeMode::greedy;
   int64_t max_tokens = 8192;   // padded sub-words per forward batch
   int32_t max_batch_size = 64;
+  // Temperature scaling of the reported scores (triage.json calibration; 1 = raw softmax):
+  // intent probabilities and word / span scores; tags and intents are chosen as without.
+  double intent_temperature = 1.0, token_temperature = 1.0;
 };
 
 struct Prediction {

@@ -93,6 +93,7 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   model::InferenceOverrides io;
   io.aggregation = o.aggregation;
   io.decode = o.decode;
+  io.decode_key = "decode.mode";
   io.max_tokens = std::min(o.forward_tokens, o.batch_max_tokens);
   io.max_batch_size = static_cast<int32_t>(std::clamp<int64_t>(o.batch_max_size, 1, INT32_MAX));
   const model::PredictOptions po = model::inference_options(ck.meta, ck.config(), io);

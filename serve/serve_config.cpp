@@ -14,9 +14,10 @@ void ServeConfig::register_fields(config::Schema& s) {
              "sub-word to word aggregation: first | average | max");
   s.add_enum("decode.mode", &decode.mode,
              {{"checkpoint", std::nullopt}, {"greedy", data::DecodeMode::greedy},
-              {"constrained", data::DecodeMode::constrained}},
-             "word tags: checkpoint (triage.json's decode_mode, else greedy) | greedy | constrained (valid BIO "
-             "sequences)");
+              {"constrained", data::DecodeMode::constrained}, {"crf", data::DecodeMode::crf}},
+             "word tags: checkpoint (triage.json's decode_mode, else crf with a CRF head, else greedy) | greedy | "
+             "constrained (valid BIO sequences) | crf (a CRF head's best valid sequence; a checkpoint without one is "
+             "refused)");
   s.add("routing.file", &routing.file, "routing rules YAML; \"\" = the queue is the intent label");
   s.add_enum("routing.explain", &routing.explain, {{"request", ExplainSetting::request}, {"always", ExplainSetting::always}},
              "route.explain in /v1/route answers: request (when the request says \"explain\": true) | always");

@@ -13,7 +13,9 @@ LossParts compute_loss(const torch::Tensor& token_logits, const torch::Tensor& l
   namespace F = torch::nn::functional;
   LossParts out;
   torch::Tensor token_loss;
-  if (!s.class_weights.defined() && s.label_smoothing == 0.0) {
+  if (s.crf) {
+    token_loss = model::crf_token_loss(*s.crf, token_logits, labels);
+  } else if (!s.class_weights.defined() && s.label_smoothing == 0.0) {
     token_loss = model::token_cross_entropy(s.kernels, token_logits, labels);
   } else {
     const auto n_labels = token_logits.size(-1);

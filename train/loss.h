@@ -1,5 +1,5 @@
 // The training objective, in one call: token cross-entropy over sub-words (label -100
-// ignored) plus loss.intent_weight x the intent cross-entropy when the model has an intent
+// ignored; with a CRF head its sequence negative log-likelihood) plus loss.intent_weight x the intent cross-entropy when the model has an intent
 // head, with optional class weights and label smoothing, normalised as the trainer documents
 // (train/trainer.h): each micro-batch's mean losses weighted by its share of the step.
 #pragma once
@@ -7,6 +7,7 @@
 #include <torch/types.h>
 
 #include "kernels/kernel_mode.h"
+#include "model/crf.h"
 
 namespace triage::train {
 
@@ -18,6 +19,10 @@ struct LossSettings {
   // kernels::use_fused says so (its C++ reference on the CPU) - unless class weights or
   // label smoothing are set, which only torch's cross_entropy implements.
   kernels::KernelMode kernels = kernels::KernelMode::Torch;
+  // model.head crf: the token term is the CRF's sequence negative log-likelihood per labelled
+  // sub-word (model::crf_token_loss) instead of the cross-entropy (class weights and label
+  // smoothing do not apply; the config refuses them).
+  const model::CrfImpl* crf = nullptr;
 };
 
 struct LossParts {

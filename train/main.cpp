@@ -84,6 +84,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   lo.labels = schema.tags();
   lo.intent_labels = schema.intents();
   lo.seed = static_cast<uint64_t>(cfg.run.seed);
+  lo.crf_head = cfg.model.crf;
   const fs::path base = model::resolve_model_dir(cfg.model.base);
   auto ck = model::load_checkpoint(base, lo);
   // The checkpoints' triage.json: the window setting trained with (clamped to the model's
@@ -95,7 +96,8 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   io.max_seq_len_key = "model.max_seq_len";
   io.stride_key = "model.stride";
   io.max_tokens = std::max<int64_t>(cfg.run.max_tokens, 2048);
-  io.decode = cfg.decode.mode;
+  io.decode = cfg.decode.resolved(cfg.model.crf);
+  io.decode_key = "decode.mode";
   const model::PredictOptions po = model::inference_options(meta, ck.config(), io);
   const data::WindowOptions wo = po.windows;
   if (wo.max_seq_len != cfg.model.max_seq_len)
@@ -103,7 +105,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
               std::to_string(wo.max_seq_len));
   meta.max_seq_len = wo.max_seq_len;
   meta.stride = wo.stride;
-  meta.decode_mode = data::decode_mode_name(cfg.decode.mode);
+  meta.decode_mode = data::decode_mode_name(cfg.decode.resolved(cfg.model.crf));
   meta.base_model = base.string();
   meta.label_schema = schema.to_json();
   meta.data = model::CheckpointMeta::Data{cfg.data.train, cfg.data.dev, cfg.data.test,
@@ -155,15 +157,43 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
     std::cout << sj.dump(2) << "\n";
     return 0;
   }
+  // Raw scores for calibration: the temperatures are applied by the report.
+  model::InferenceOverrides raw = io;
+  raw.calibrated = false;
+  if (!dev_ex.empty() && fs::exists(summary.best_dir)) {  // temperature scaling fitted on dev, kept in best/
+    model::LoadOptions dl;
+    auto best = model::load_checkpoint(summary.best_dir, dl);
+    model::Predictor p(best.model, best.tokenizer, model::inference_options(best.meta, best.config(), raw));
+    eval::CalibrationSamples intent, token;
+    eval::predict_eval_set(p, dev_ex, cfg.data.dev, &intent, &token);
+    const auto report = eval::calibrate_checkpoint(summary.best_dir, intent, token, cfg.data.dev);
+    log::info("calibrated " + summary.best_dir.string() + " on dev:\n" + report.format());
+    sj["calibration"] = report.to_json();
+    for (const char* side : {"intent", "token"})
+      if (sj["calibration"].contains(side)) {
+        sj["calibration"][side]["before"].erase("bins");
+        sj["calibration"][side]["after"].erase("bins");
+      }
+  }
   if (!test_ex.empty()) {
     model::LoadOptions tl;
     auto best = model::load_checkpoint(summary.best_dir, tl);
-    model::Predictor p(best.model, best.tokenizer, model::inference_options(best.meta, best.config(), io));
-    auto result = eval::evaluate(eval::predict_eval_set(p, test_ex, cfg.data.test));
+    model::Predictor p(best.model, best.tokenizer, model::inference_options(best.meta, best.config(), raw));
+    eval::CalibrationSamples intent, token;
+    auto result = eval::evaluate(eval::predict_eval_set(p, test_ex, cfg.data.test, &intent, &token));
+    const auto& cal = best.meta.calibration;
+    const auto report = eval::calibration_report(intent, token, cal ? cal->intent_temperature : 1.0,
+                                                 cal ? cal->token_temperature : 1.0, cfg.data.test);
     std::cout << "== test (" << cfg.data.test << ", " << summary.best_dir.string() << ") ==\n"
-              << eval::format_result(result);
-    write_file_atomic(fs::path(cfg.run.output_dir) / "test_metrics.json", eval::result_json(result).dump(2) + "\n");
+              << eval::format_result(result) << "\n" << report.format();
+    auto tj = eval::result_json(result);
+    tj["calibration"] = report.to_json();
+    write_file_atomic(fs::path(cfg.run.output_dir) / "test_metrics.json", tj.dump(2) + "\n");
     sj["test"] = eval::headline_metrics(result);
+    if (report.intent) {
+      sj["test"]["intent_ece_raw"] = report.intent->before.ece;
+      sj["test"]["intent_ece"] = report.intent->after.ece;
+    }
   }
   write_file_atomic(fs::path(cfg.run.output_dir) / "summary.json", sj.dump(2) + "\n");
   std::cout << sj.dump(2) << "\n";

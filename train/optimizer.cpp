@@ -56,10 +56,14 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
 }
 
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s, bool fused) {
-  std::vector<torch::Tensor> decay, no_decay;
+  std::vector<torch::Tensor> decay, no_decay, crf;
   for (const auto& item : model.named_parameters(true)) {
     if (!item.value().requires_grad()) continue;
     const auto& n = item.key();
+    if (n.rfind("crf.", 0) == 0) {
+      crf.push_back(item.value());
+      continue;
+    }
     const bool is_bias = n.size() >= 5 && n.compare(n.size() - 5, 5, ".bias") == 0;
     const bool is_norm = n.find("LayerNorm") != std::string::npos;
     (is_bias || is_norm ? no_decay : decay).push_back(item.value());
@@ -70,6 +74,9 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const 
                                  torch::optim::AdamWOptions(base).weight_decay(s.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
                                     torch::optim::AdamWOptions(base).weight_decay(0.0)));
+  if (!crf.empty())
+    groups.emplace_back(crf, std::make_unique<torch::optim::AdamWOptions>(
+                                 torch::optim::AdamWOptions(base).lr(s.lr * s.crf_lr_multiplier).weight_decay(0.0)));
   if (fused) return std::make_unique<FusedAdamW>(std::move(groups), base);
   return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
 }
@@ -87,8 +94,10 @@ double LrSchedule::factor(int64_t step) const {
   return std::max(0.0, 0.5 * (1.0 + std::cos(M_PI * progress)));  // cosine, half a cycle
 }
 
-void set_lr(torch::optim::Optimizer& opt, double lr) {
-  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+void set_lr(torch::optim::Optimizer& opt, double lr, double crf_lr_multiplier) {
+  auto& groups = opt.param_groups();
+  for (size_t i = 0; i < groups.size(); ++i)
+    static_cast<torch::optim::AdamWOptions&>(groups[i].options()).lr(i == 2 ? lr * crf_lr_multiplier : lr);
 }
 
 }  // namespace triage::train

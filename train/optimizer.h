@@ -15,6 +15,7 @@ namespace triage::train {
 
 struct OptimizerSettings {
   double lr = 5e-5, weight_decay = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double crf_lr_multiplier = 1.0;  // the CRF group's lr is lr x this
 };
 
 // torch::optim::AdamW whose step() runs the fused multi-tensor AdamW (kernels/adamw: one
@@ -28,7 +29,8 @@ class FusedAdamW : public torch::optim::AdamW {
   torch::Tensor step(LossClosure closure = nullptr) override;
 };
 
-// Two parameter groups: decayed weights, and biases + LayerNorm weights without decay.
+// Parameter groups: decayed weights; biases + LayerNorm weights without decay; and, when the
+// model has a CRF head, its transition scores (no decay, lr x crf_lr_multiplier) third.
 // `fused` = false: torch's own AdamW step (kept for comparisons).
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model, const OptimizerSettings& s,
                                                 bool fused = true);
@@ -47,7 +49,7 @@ class LrSchedule {
   int64_t warmup_, total_;
 };
 
-// Sets every group's lr to base_lr * factor.
-void set_lr(torch::optim::Optimizer& opt, double lr);
+// Sets every group's lr to lr, the CRF group's (make_adamw's third) to lr x crf_lr_multiplier.
+void set_lr(torch::optim::Optimizer& opt, double lr, double crf_lr_multiplier = 1.0);
 
 }  // namespace triage::train

@@ -15,6 +15,9 @@ void TrainConfig::register_fields(config::Schema& s) {
       .range(8, 1 << 20);
   s.add("model.stride", &model.stride, "sub-words shared by consecutive windows of a long transcript");
   s.add("model.label_all_subwords", &model.label_all_subwords, "label every sub-word (false: first only, others -100)");
+  s.add_enum("model.head", &model.crf, {{"softmax", false}, {"crf", true}},
+             "token head: softmax (per-word cross-entropy) | crf (a linear-chain CRF over the labels, trained on "
+             "sequence likelihood)");
   s.add("data.train", &data.train, "training data: a file or a JointBERT split folder");
   s.add("data.dev", &data.dev, "dev data for evaluation during training (optional)");
   s.add("data.test", &data.test, "test data evaluated with the best checkpoint at the end (optional)");
@@ -24,13 +27,19 @@ void TrainConfig::register_fields(config::Schema& s) {
              "auto | conll | jointbert | jsonl");
   s.add("data.scheme", &data.scheme, "tag scheme the model predicts: bio").choices({"bio"});
   s.add_enum("decode.mode", &decode.mode,
-             {{"greedy", triage::data::DecodeMode::greedy}, {"constrained", triage::data::DecodeMode::constrained}},
-             "word tags: greedy (each word's most probable tag) | constrained (the most probable valid BIO sequence)");
+             {{"auto", std::nullopt}, {"greedy", triage::data::DecodeMode::greedy},
+              {"constrained", triage::data::DecodeMode::constrained}, {"crf", triage::data::DecodeMode::crf}},
+             "word tags: auto (crf with model.head crf, else greedy) | greedy (each word's most probable tag) | "
+             "constrained (the most probable valid BIO sequence) | crf (the CRF's best valid BIO sequence)");
   s.add("optim.lr", &optim.lr, "peak learning rate (AdamW)");
   s.add("optim.weight_decay", &optim.weight_decay, "decoupled weight decay; never on biases and LayerNorm weights");
   s.add("optim.beta1", &optim.beta1, "AdamW beta1");
   s.add("optim.beta2", &optim.beta2, "AdamW beta2");
   s.add("optim.eps", &optim.eps, "AdamW epsilon");
+  s.add("optim.crf_lr_multiplier", &optim.crf_lr_multiplier,
+        "model.head crf: the transition scores learn at optim.lr x this (they start near 0 and need to move "
+        "several units)")
+      .positive();
   s.add("optim.warmup_ratio", &optim.warmup_ratio, "linear warmup as a fraction of all optimizer steps");
   s.add("optim.warmup_steps", &optim.warmup_steps, "warmup steps; overrides warmup_ratio when >= 0");
   s.add_enum("optim.schedule", &optim.schedule,
@@ -92,6 +101,16 @@ void TrainConfig::validate(bool require_inputs) const {
   if (model.stride < 0 || model.stride >= model.max_seq_len - 2)
     throw InputError("model.stride: expected 0 <= stride < model.max_seq_len - 2 = " + std::to_string(model.max_seq_len - 2) +
                      ", found " + std::to_string(model.stride));
+  if (decode.mode == triage::data::DecodeMode::crf && !model.crf)
+    throw InputError("decode.mode: crf needs a CRF head (model.head: crf), found model.head: softmax");
+  if (model.crf) {
+    const char* why = model.label_all_subwords          ? "model.label_all_subwords: true (the CRF scores one position per word)"
+                      : loss.label_smoothing != 0        ? "loss.label_smoothing > 0"
+                      : loss.class_weights != ClassWeights::none || !loss.class_weight_values.empty()
+                          ? "token class weights (loss.class_weights / loss.class_weight_values)"
+                          : nullptr;
+    if (why) throw InputError(std::string("model.head: crf does not combine with ") + why);
+  }
 }
 
 }  // namespace triage::train

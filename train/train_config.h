@@ -27,6 +27,7 @@ struct TrainConfig {
     int64_t max_seq_len = 128;  // sub-words per window, specials included
     int64_t stride = 32;        // overlap between windows of long transcripts
     bool label_all_subwords = false;
+    bool crf = false;           // model.head: crf (a CRF over the labels, model/crf.h) | softmax
   } model;
   struct Data {
     std::string train, dev, test;  // paths (file or JointBERT split folder)
@@ -36,12 +37,17 @@ struct TrainConfig {
   struct Decode {
     // how dev/test evaluation chooses word tags; recorded in triage.json, so eval and serve
     // decode the checkpoint the same way unless told otherwise
-    triage::data::DecodeMode mode = triage::data::DecodeMode::greedy;
+    // nullopt ("auto"): crf with model.head crf, else greedy (mode() resolves it)
+    std::optional<triage::data::DecodeMode> mode;
+    triage::data::DecodeMode resolved(bool crf_head) const {
+      return mode ? *mode : crf_head ? triage::data::DecodeMode::crf : triage::data::DecodeMode::greedy;
+    }
   } decode;
   struct Optim {
     double lr = 5e-5;
     double weight_decay = 0.01;
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    double crf_lr_multiplier = 100;  // the CRF's transitions learn at lr x this
     double warmup_ratio = 0.1;      // of total steps; ignored when warmup_steps >= 0
     int64_t warmup_steps = -1;
     Schedule schedule = Schedule::linear;

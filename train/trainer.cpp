@@ -369,7 +369,7 @@ struct Trainer::Impl {
     if (cfg.optim.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(ck.model->parameters(), cfg.optim.max_grad_norm);
     StepResult r;
     r.lr = cfg.optim.lr * schedule->factor(step);
-    set_lr(*opt, r.lr);
+    set_lr(*opt, r.lr, cfg.optim.crf_lr_multiplier);
     opt->step();
     opt->zero_grad();
     ++step;
@@ -524,7 +524,8 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
                      "CPU lacks; use fp32 (or auto)");
   I.ck.model->to(I.device);
   I.ck.model->train();
-  OptimizerSettings os{I.cfg.optim.lr, I.cfg.optim.weight_decay, I.cfg.optim.beta1, I.cfg.optim.beta2, I.cfg.optim.eps};
+  OptimizerSettings os{I.cfg.optim.lr, I.cfg.optim.weight_decay, I.cfg.optim.beta1, I.cfg.optim.beta2, I.cfg.optim.eps,
+                       I.cfg.optim.crf_lr_multiplier};
   I.opt = make_adamw(*I.ck.model, os);
   const int64_t total = I.total_steps();
   const int64_t warmup = I.cfg.optim.warmup_steps >= 0
@@ -535,6 +536,7 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
   I.loss.label_smoothing = I.cfg.loss.label_smoothing;
   I.ck.model->set_kernels(I.cfg.model.kernels);  // the forward and the token loss alike
   I.loss.kernels = I.cfg.model.kernels;
+  if (I.ck.model->has_crf()) I.loss.crf = I.ck.model->crf.get();
   I.out_dir = I.cfg.run.output_dir;
   if (comm->backend() != "single") {  // a process group, even of one rank (see make_communicator)
     std::vector<torch::Tensor> params;

@@ -3,7 +3,8 @@
 with SIGKILL at a random step and resumed with --resume must end with weights bit-identical
 (byte-equal last/model.safetensors) to an uninterrupted run with the same config.
 
-For each family in tiny_families.FAMILIES (or those named as arguments) a tiny random base
+For each family in tiny_families.FAMILIES, and "bert+crf" (model.head crf, issue 18: the CRF's
+transitions and their optimizer group resume exactly too), or those named as arguments, a tiny random base
 model (written here with transformers, MiniLM's uncased vocabulary) and a small generated
 corpus, one intra-op thread. Exit 0 pass, 1 fail, 77 skipped.
 Env: TRIAGE_BIN_DIR (triage-train, triage-data), TRIAGE_PYTHON's packages, KILL_SEED.
@@ -32,7 +33,7 @@ def main():
     except ImportError as e:
         print(f"SKIP: python oracle unavailable ({e})")
         return 77
-    families = sys.argv[1:] or list(FAMILIES)
+    families = sys.argv[1:] or list(FAMILIES) + ["bert+crf"]
     tmp = tempfile.mkdtemp(prefix="triage-kill-")
     vocab_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")],
                                check=True, capture_output=True, text=True).stdout.strip()
@@ -44,7 +45,7 @@ def main():
     for family in families:
         base = os.path.join(tmp, f"tiny-{family}")
         torch.manual_seed(0)
-        tiny_base(family, 30522).save_pretrained(base)
+        tiny_base(family.split("+")[0], 30522).save_pretrained(base)
         for f in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
             shutil.copy(os.path.join(vocab_dir, f), base)
         if not kill_and_resume(family, base, corpus, os.path.join(tmp, family), rng):
@@ -62,7 +63,7 @@ def kill_and_resume(family, base, corpus, tmp, rng):
               "--set", f"data.train={corpus}/train.jsonl", "--set", f"data.dev={corpus}/dev.jsonl",
               "--set", "run.epochs=3", "--set", "run.batch_size=8", "--set", "run.eval_every=3",
               "--set", "run.threads=1", "--set", "optim.lr=1e-3", "--set", "optim.grad_accum=2",
-              "--set", "run.log_every=1"]
+              "--set", "run.log_every=1"] + (["--set", "model.head=crf"] if family.endswith("+crf") else [])
     train = [os.path.join(BIN, "triage-train")]
     full = os.path.join(tmp, "full")
     t0 = time.time()
