@@ -68,8 +68,15 @@ ModernBertAttentionImpl::ModernBertAttentionImpl(const ModelConfig& c)
   out_drop = register_module("out_drop", nn::Dropout(attn_dropout));
 }
 
+std::optional<torch::Tensor> AdditiveMask::bias_for(const torch::Tensor& like) {
+  if (!keep.defined()) return std::nullopt;
+  if (!bias_.defined() || bias_.scalar_type() != like.scalar_type() || bias_.device() != like.device())
+    bias_ = torch::zeros(keep.sizes(), like.options()).masked_fill_(keep.logical_not(), lowest_score(like.scalar_type()));
+  return bias_;
+}
+
 torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                               const torch::Tensor& sin, const torch::Tensor& mask) {
+                                               const torch::Tensor& sin, AdditiveMask& mask) {
   const auto b = x.size(0), s = x.size(1);
   auto qkv = linear(Wqkv, x).view({b, s, 3, heads, head_dim});
   auto q = qkv.select(2, 0).transpose(1, 2), k = qkv.select(2, 1).transpose(1, 2);  // [b, heads, s, d]
@@ -82,10 +89,7 @@ torch::Tensor ModernBertAttentionImpl::forward(const torch::Tensor& x, const tor
   // batch compute alike. The mask is additive and finite (the dtype's lowest, as
   // transformers' eager path): a padded query whose window holds no token has its whole row
   // masked, which a boolean mask turns into NaN and this into a finite uniform row.
-  std::optional<torch::Tensor> bias;
-  if (mask.defined())
-    bias = torch::zeros(mask.sizes(), q.options()).masked_fill_(mask.logical_not(), lowest_score(dtype));
-  auto ctx = at::scaled_dot_product_attention(q, k, v, bias, p);
+  auto ctx = at::scaled_dot_product_attention(q, k, v, mask.bias_for(q), p);
   return out_drop(linear(Wo, ctx.transpose(1, 2).reshape({b, s, heads * head_dim})));
 }
 
@@ -110,7 +114,7 @@ ModernBertLayerImpl::ModernBertLayerImpl(const ModelConfig& c, int64_t index)
 }
 
 torch::Tensor ModernBertLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                           const torch::Tensor& mask) {
+                                           AdditiveMask& mask) {
   auto h = x + attn(attn_norm ? attn_norm(x) : x, cos, sin, mask);
   return h + mlp(mlp_norm(h));
 }
@@ -133,15 +137,15 @@ torch::Tensor ModernBertBackboneImpl::forward(const torch::Tensor& input_ids, co
   auto x = embeddings(input_ids);
   const auto& m = config.modernbert;
   // global layers: every query sees the tokens; local ones only those within half the window
-  torch::Tensor global_mask, local_mask;
-  if (attention_mask.defined()) global_mask = attention_mask.ne(0).unsqueeze(1).unsqueeze(2);  // [b, 1, 1, s]
+  AdditiveMask global_mask, local_mask;
+  if (attention_mask.defined()) global_mask.keep = attention_mask.ne(0).unsqueeze(1).unsqueeze(2);  // [b, 1, 1, s]
   const int64_t half = m.local_attention / 2;
   if (s > half + 1) {  // else the window covers the sequence and local = global
     auto pos = torch::arange(s, torch::TensorOptions().dtype(torch::kLong).device(dev));
     auto window = (pos.unsqueeze(1) - pos.unsqueeze(0)).abs().le(half).unsqueeze(0).unsqueeze(0);  // [1, 1, s, s]
-    local_mask = global_mask.defined() ? (window & global_mask) : window;
+    local_mask.keep = global_mask.keep.defined() ? (window & global_mask.keep) : window;
   } else {
-    local_mask = global_mask;
+    local_mask.keep = global_mask.keep;
   }
   const auto head_dim = config.head_dim();
   auto [gcos, gsin] = rotary_cos_sin(s, head_dim, m.global_rope_theta, dev);

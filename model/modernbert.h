@@ -56,12 +56,24 @@ struct ModernBertEmbeddingsImpl : torch::nn::Module {
 };
 TORCH_MODULE(ModernBertEmbeddings);
 
+// A boolean attention mask and its additive form for SDPA: 0 where a query attends, the
+// scores dtype's lowest (finite, as transformers' eager path) elsewhere. Built on first use in
+// the dtype the scores take (the autocast dtype under autocast) and shared by every layer of
+// one forward that uses this mask.
+struct AdditiveMask {
+  torch::Tensor keep;  // [b or 1, 1, s or 1, s] bool, true = attend; undefined = no mask
+  std::optional<torch::Tensor> bias_for(const torch::Tensor& scores_like);
+
+ private:
+  torch::Tensor bias_;
+};
+
 struct ModernBertAttentionImpl : torch::nn::Module {
   explicit ModernBertAttentionImpl(const ModelConfig& c);
-  // x [b, s, hidden]; cos, sin [1, 1, s, head_dim]; mask [b or 1, 1, s, s] bool (true =
+  // x [b, s, hidden]; cos, sin [1, 1, s, head_dim]; mask.keep [b or 1, 1, s, s] (true =
   // attend) or undefined (everything attends everything).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask);
+                        AdditiveMask& mask);
   torch::nn::Linear Wqkv{nullptr}, Wo{nullptr};
   torch::nn::Dropout out_drop{nullptr};
   int64_t heads, head_dim;
@@ -81,7 +93,7 @@ TORCH_MODULE(ModernBertMlp);
 struct ModernBertLayerImpl : torch::nn::Module {
   ModernBertLayerImpl(const ModelConfig& c, int64_t index);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask);
+                        AdditiveMask& mask);
   Norm attn_norm{nullptr};  // null in the first layer (transformers' Identity)
   ModernBertAttention attn{nullptr};
   Norm mlp_norm{nullptr};
