@@ -26,19 +26,26 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: triage-data COMMAND ...
 
-  validate PATH [--format conll|jointbert|jsonl] [--scheme io|iob1|iob2|bioes]
-                [--tag-column N] [--quiet]
+  validate PATH [--format conll|jointbert|jsonl|labelstudio|doccano|prodigy]
+                [--scheme io|iob1|iob2|bioes] [--tag-column N] [--quiet]
+                [--ls-text-key KEY] [--ls-annotator EMAIL|ID] [--ls-predictions]
       Reads every example; exit 0 with a summary, or 2 with every error as file:line.
   stats PATH [--format F] [--tokenizer MODEL_DIR] [--max-seq-len 512] [--stride 128] [--json]
       Examples, words, sub-words (with --tokenizer), label and intent counts, length
       percentiles, examples longer than max_seq_len.
-  convert IN OUT --to conll|jointbert|jsonl [--format F] [--scheme S] [--out-scheme S]
+  convert IN OUT --to conll|jointbert|jsonl|labelstudio|doccano|prodigy [--format F] [--scheme S]
+          [--out-scheme S]
       Lossless where the target format allows; every loss is reported as a warning.
   generate OUT_DIR --seed N [--train N] [--dev N] [--test N]
       Synthetic multi-turn support corpus (train/dev/test.jsonl).
 
-PATH is a file (.jsonl -> jsonl, otherwise CoNLL), a JointBERT split folder (seq.in,
-seq.out, label) or a dataset folder holding splits of those.
+PATH is a file (.jsonl/.json: detected from the content - a JSON list is a Label Studio
+export, lines with "spans"/"answer" Prodigy, with "label"/"labels"/"cats" or
+"start_offset" entities doccano, else triage JSONL; otherwise CoNLL), a JointBERT split
+folder (seq.in, seq.out, label) or a dataset folder holding splits of those. Label
+Studio: --ls-text-key (data field with the text; default "text", else the first string
+field), --ls-annotator (use that annotator's annotation; default the last updated),
+--ls-predictions (a task without an annotation takes its latest prediction).
 )";
 
 struct Args {
@@ -50,6 +57,7 @@ const std::map<std::string, bool> kTakesValue = {
     {"--format", true}, {"--scheme", true}, {"--out-scheme", true}, {"--tag-column", true},
     {"--tokenizer", true}, {"--max-seq-len", true}, {"--stride", true}, {"--to", true},
     {"--seed", true}, {"--train", true}, {"--dev", true}, {"--test", true},
+    {"--ls-text-key", true}, {"--ls-annotator", true}, {"--ls-predictions", false},
     {"--json", false}, {"--quiet", false}, {"--help", false}, {"-h", false}};
 
 Args parse_args(const std::vector<std::string>& argv, size_t from) {
@@ -95,7 +103,7 @@ std::optional<Format> format_opt(const Args& a, const std::string& k = "--format
   auto v = opt(a, k);
   if (!v) return std::nullopt;
   auto f = parse_format(*v);
-  if (!f) throw InputError(k + " must be conll, jointbert or jsonl; got '" + *v + "'");
+  if (!f) throw InputError(k + " must be conll, jointbert, jsonl, labelstudio, doccano or prodigy; got '" + *v + "'");
   return f;
 }
 
@@ -107,6 +115,9 @@ ReadOptions read_options(const Args& a) {
     o.scheme = *sc;
   }
   o.conll_tag_column = static_cast<int32_t>(int_opt(a, "--tag-column", -1));
+  o.ls_text_key = opt(a, "--ls-text-key").value_or("");
+  o.ls_annotator = opt(a, "--ls-annotator").value_or("");
+  o.ls_predictions = opt(a, "--ls-predictions").has_value();
   return o;
 }
 
@@ -148,7 +159,11 @@ int cmd_validate(const Args& a) {
                 seen.entity_types().size(), seen.intents().size());
     if (st.cut_spans) std::printf(", %lld spans cut through a word", static_cast<long long>(st.cut_spans));
     if (st.repairs) std::printf(", %lld tags read leniently", static_cast<long long>(st.repairs));
-    if (st.skipped) std::printf(", %lld skipped for errors", static_cast<long long>(st.skipped));
+    if (st.skipped) std::printf(", %lld skipped", static_cast<long long>(st.skipped));
+    if (st.skipped_annotations)
+      std::printf(", %lld annotations not used (cancelled, other annotators', not accepted)",
+                  static_cast<long long>(st.skipped_annotations));
+    if (st.ignored_relations) std::printf(", %lld relations ignored", static_cast<long long>(st.ignored_relations));
     std::printf("\n");
   }
   for (const auto& [format, splits] : by_format) {
@@ -210,7 +225,7 @@ int cmd_stats(const Args& a) {
 int cmd_convert(const Args& a) {
   need_positional(a, 2, "convert IN OUT --to FORMAT");
   const std::optional<Format> to = format_opt(a, "--to");
-  if (!to) throw InputError("convert needs --to conll|jointbert|jsonl");
+  if (!to) throw InputError("convert needs --to conll|jointbert|jsonl|labelstudio|doccano|prodigy");
   const ReadOptions ro = read_options(a);
   WriteOptions wo;
   if (auto s = opt(a, "--out-scheme")) {
@@ -225,7 +240,10 @@ int cmd_convert(const Args& a) {
   for (const auto& [split, n] : per_split)
     if (n > 1)
       throw InputError(in.string() + ": split '" + split + "' exists in several formats; choose one with --format");
-  const char* ext = *to == Format::jsonl ? ".jsonl" : *to == Format::conll ? ".conll" : "";
+  const char* ext = *to == Format::conll         ? ".conll"
+                    : *to == Format::jointbert   ? ""
+                    : *to == Format::labelstudio ? ".json"
+                                                 : ".jsonl";
   const bool single = sources.size() == 1 && (!fs::is_directory(in) || fs::exists(in / "seq.in"));
   WriteReport report;
   for (const Source& s : sources) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "data/annotation_formats.h"
 #include "data/utf8.h"
 #include "data/words.h"
 
@@ -20,6 +21,9 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "conll") return Format::conll;
   if (name == "jointbert") return Format::jointbert;
   if (name == "jsonl") return Format::jsonl;
+  if (name == "labelstudio") return Format::labelstudio;
+  if (name == "doccano") return Format::doccano;
+  if (name == "prodigy") return Format::prodigy;
   return std::nullopt;
 }
 
@@ -28,6 +32,9 @@ const char* format_name(Format format) {
     case Format::conll: return "conll";
     case Format::jointbert: return "jointbert";
     case Format::jsonl: return "jsonl";
+    case Format::labelstudio: return "labelstudio";
+    case Format::doccano: return "doccano";
+    case Format::prodigy: return "prodigy";
   }
   return "?";
 }
@@ -272,25 +279,18 @@ std::string span_text(int64_t start, int64_t end, const std::string& label) {
   return "[" + std::to_string(start) + ", " + std::to_string(end) + ") '" + label + "'";
 }
 
-// Parses one JSONL object into e; reports every problem it finds; false if any.
-bool parse_jsonl_object(const std::string& line, const std::string& name, int64_t n,
-                        const std::string& prefix, int64_t index, Diagnostics& diag,
-                        ReadStats& stats, Example& e) {
+}  // namespace
+
+bool example_from_json(const nlohmann::json& j, const std::string& name, int64_t n, const std::string& where_prefix,
+                       const std::string& prefix, int64_t index, Diagnostics& diag, ReadStats& stats, Example& e) {
   using nlohmann::json;
-  json j;
-  try {
-    j = json::parse(line);
-  } catch (const json::exception& ex) {
-    diag.error(name, n, std::string("invalid JSON: ") + ex.what());
-    return false;
-  }
   if (!j.is_object()) {
-    diag.error(name, n, std::string("expected a JSON object, found ") + j.type_name());
+    diag.error(name, n, where_prefix + "expected a JSON object, found " + j.type_name());
     return false;
   }
   bool ok = true;
   auto fail = [&](std::string msg) {
-    diag.error(name, n, std::move(msg));
+    diag.error(name, n, where_prefix + msg);
     ok = false;
   };
   std::string id;
@@ -424,11 +424,26 @@ bool parse_jsonl_object(const std::string& line, const std::string& name, int64_
   word_entities(e, &cut);
   if (cut > 0) {
     stats.cut_spans += cut;
-    diag.warn(name, n, std::to_string(cut) + " entity span(s) cut through a word; every "
+    diag.warn(name, n, where_prefix + std::to_string(cut) + " entity span(s) cut through a word; every "
                            "sub-word they touch is labelled");
   }
   stats.entities += static_cast<int64_t>(e.entities.size());
   return true;
+}
+
+namespace {
+
+// Parses one JSONL line into e; reports every problem it finds; false if any.
+bool parse_jsonl_object(const std::string& line, const std::string& name, int64_t n, const std::string& prefix,
+                        int64_t index, Diagnostics& diag, ReadStats& stats, Example& e) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& ex) {
+    diag.error(name, n, std::string("invalid JSON: ") + ex.what());
+    return false;
+  }
+  return example_from_json(j, name, n, "", prefix, index, diag, stats, e);
 }
 
 }  // namespace
@@ -467,6 +482,9 @@ ReadStats read_examples(const fs::path& path, Format format, const ReadOptions& 
     case Format::conll: return read_conll(path, options, diag, sink);
     case Format::jointbert: return read_jointbert(path, options, diag, sink);
     case Format::jsonl: return read_jsonl(path, options, diag, sink);
+    case Format::labelstudio: return read_labelstudio(path, options, diag, sink);
+    case Format::doccano: return read_doccano(path, options, diag, sink);
+    case Format::prodigy: return read_prodigy(path, options, diag, sink);
   }
   return {};
 }
@@ -482,7 +500,7 @@ namespace {
 
 std::optional<Format> file_format(const fs::path& p) {
   const std::string ext = p.extension().string();
-  if (ext == ".jsonl" || ext == ".json") return Format::jsonl;
+  if (ext == ".jsonl" || ext == ".json") return detect_json_format(p).value_or(Format::jsonl);
   if (ext == ".conll" || ext == ".txt" || ext == ".bio" || ext == ".iob" || ext == ".tsv")
     return Format::conll;
   return std::nullopt;

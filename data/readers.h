@@ -12,13 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "data/example.h"
 #include "data/tag_scheme.h"
 
 namespace triage::data {
 
-enum class Format { conll, jointbert, jsonl };
-std::optional<Format> parse_format(std::string_view name);  // "conll", "jointbert", "jsonl"
+// labelstudio, doccano, prodigy: the annotation tools' formats (annotation_formats.h).
+enum class Format { conll, jointbert, jsonl, labelstudio, doccano, prodigy };
+std::optional<Format> parse_format(std::string_view name);  // "conll", "jointbert", "jsonl", ...
 const char* format_name(Format format);
 
 struct Diagnostic {
@@ -52,6 +55,10 @@ struct ReadOptions {
                                        // repairs (warned); every scheme is read leniently
   std::string id_prefix;           // ids for examples without one: "<prefix>-<n>"; empty =
                                    // the file stem (CoNLL) or split folder name (JointBERT)
+  // Label Studio exports (annotation_formats.h)
+  std::string ls_text_key;         // data.<key> holding the text; "" = "text", else the first string field
+  std::string ls_annotator;        // "" = the last updated annotation; else completed_by's email or id
+  bool ls_predictions = false;     // a task without a usable annotation takes its latest prediction
 };
 
 struct ReadStats {
@@ -60,6 +67,8 @@ struct ReadStats {
   int64_t cut_spans = 0;  // JSONL entities whose edges fall inside a word (labelled by overlap)
   int64_t repairs = 0;    // tags read leniently (see tag_scheme.h)
   int64_t skipped = 0;    // lines or examples dropped because of an error (collecting mode)
+  int64_t skipped_annotations = 0;  // cancelled / other annotators' / non-accepted annotations not used
+  int64_t ignored_relations = 0;    // doccano relations (triage has no relation head)
 };
 
 using ExampleSink = std::function<void(Example&&)>;
@@ -73,6 +82,14 @@ ReadStats read_jointbert(const std::filesystem::path& dir, const ReadOptions& op
 // file: one JSON object per line (see docs/data.md); blank lines are skipped.
 ReadStats read_jsonl(const std::filesystem::path& file, const ReadOptions& options,
                      Diagnostics& diag, const ExampleSink& sink);
+
+// One example from a JSONL-shaped object ({"id", "text" | "turns", "entities", "intent"}),
+// validated as read_jsonl validates each line: every problem goes to diag as
+// "name:n: <where_prefix><message>"; false if there was any. The annotation-tool readers
+// (annotation_formats.h) build such objects and validate them here. index numbers examples
+// without an id ("<prefix>-<index>").
+bool example_from_json(const nlohmann::json& j, const std::string& name, int64_t n, const std::string& where_prefix,
+                       const std::string& prefix, int64_t index, Diagnostics& diag, ReadStats& stats, Example& e);
 
 ReadStats read_examples(const std::filesystem::path& path, Format format,
                         const ReadOptions& options, Diagnostics& diag, const ExampleSink& sink);

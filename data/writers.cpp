@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/annotation_formats.h"
 #include "data/utf8.h"
 
 namespace triage::data {
@@ -144,6 +145,9 @@ void write_examples(const fs::path& path, Format format, const std::vector<Examp
     case Format::conll: return write_conll(path, examples, options, report);
     case Format::jointbert: return write_jointbert(path, examples, options, report);
     case Format::jsonl: return write_jsonl(path, examples, report);
+    case Format::labelstudio: return write_labelstudio(path, examples, report);
+    case Format::doccano: return write_doccano(path, examples, report);
+    case Format::prodigy: return write_prodigy(path, examples, report);
   }
 }
 

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   auto* model_opt = app.add_option("--model", model, "checkpoint directory to tag --data with");
   auto* data_opt = app.add_option("--data", data, "labelled data set (with --model)");
   app.add_option("--format", format, "format of --data (default: from the path)")
-      ->check(CLI::IsMember({"conll", "jointbert", "jsonl"}));
+      ->check(CLI::IsMember({"conll", "jointbert", "jsonl", "labelstudio", "doccano", "prodigy"}));
   app.add_option("--aggregation", aggregation, "sub-word to word aggregation (with --model)")
       ->check(CLI::IsMember({"first", "average", "max"}));
   app.add_option("--decode", decode,

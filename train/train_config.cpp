@@ -23,8 +23,9 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("data.test", &data.test, "test data evaluated with the best checkpoint at the end (optional)");
   s.add_enum("data.format", &data.format,
              {{"auto", std::nullopt}, {"conll", triage::data::Format::conll}, {"jointbert", triage::data::Format::jointbert},
-              {"jsonl", triage::data::Format::jsonl}},
-             "auto | conll | jointbert | jsonl");
+              {"jsonl", triage::data::Format::jsonl}, {"labelstudio", triage::data::Format::labelstudio},
+              {"doccano", triage::data::Format::doccano}, {"prodigy", triage::data::Format::prodigy}},
+             "auto (from the path and content) | conll | jointbert | jsonl | labelstudio | doccano | prodigy");
   s.add("data.scheme", &data.scheme, "tag scheme the model predicts: bio").choices({"bio"});
   s.add_enum("decode.mode", &decode.mode,
              {{"auto", std::nullopt}, {"greedy", triage::data::DecodeMode::greedy},
