@@ -21,4 +21,8 @@ class ContentVersion {
 // The version of `bytes` in one call.
 std::string content_version(std::string_view bytes);
 
+// The version of a file's bytes, read in 1 MiB pieces (a model's version is its
+// model.safetensors'). InputError naming the file when it cannot be read.
+std::string file_content_version(const std::string& path);
+
 }  // namespace triage

@@ -380,27 +380,67 @@ void write_json_text(const fs::path& file, const std::string& content) { write_f
 
 }  // namespace
 
+namespace {
+
+json labels_result(const std::string& text, const std::vector<EntitySpan>& spans, const std::vector<float>* scores,
+                   const std::string& intent, const float* intent_score) {
+  json result = json::array();
+  for (size_t k = 0; k < spans.size(); ++k) {
+    const auto& s = spans[k];
+    std::string id = "e";  // (not "e" + to_string(k): GCC 12 warns -Wrestrict on it)
+    id += std::to_string(k);
+    json item = {{"id", id}, {"from_name", "label"}, {"to_name", "text"}, {"type", "labels"},
+                 {"value", {{"start", code_points_to_utf16(text, s.start)}, {"end", code_points_to_utf16(text, s.end)},
+                            {"text", cp_substr(text, s.start, s.end)}, {"labels", {s.label}}}}};
+    if (scores && k < scores->size()) item["score"] = (*scores)[k];
+    result.push_back(std::move(item));
+  }
+  if (!intent.empty()) {
+    json item = {{"id", "intent"}, {"from_name", "intent"}, {"to_name", "text"}, {"type", "choices"},
+                 {"value", {{"choices", {intent}}}}};
+    if (intent_score) item["score"] = *intent_score;
+    result.push_back(std::move(item));
+  }
+  return result;
+}
+
+}  // namespace
+
+json labelstudio_task(const Example& e, int64_t task_id, bool annotation, const PreAnnotation* p,
+                      const std::string& model_version) {
+  json task = {{"id", task_id}, {"data", {{"text", e.text}, {"triage_id", e.id}}}};
+  if (annotation)
+    task["annotations"] = {{{"id", task_id}, {"result", labels_result(e.text, e.entities, nullptr, e.intent, nullptr)}}};
+  if (p)
+    task["predictions"] = {{{"model_version", model_version},
+                            {"score", p->score},
+                            {"result", labels_result(e.text, p->spans, &p->span_scores, p->intent,
+                                                     p->intent.empty() ? nullptr : &p->intent_score)}}};
+  return task;
+}
+
 void write_labelstudio(const fs::path& file, const std::vector<Example>& examples, WriteReport& report) {
   json tasks = json::array();
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& e = examples[i];
     if (!e.turns.empty()) ++report.flattened_transcripts;
     if (!e.extra.empty()) ++report.dropped_extra_fields;
-    json result = json::array();
-    for (size_t k = 0; k < e.entities.size(); ++k) {
-      const auto& s = e.entities[k];
-      result.push_back({{"id", "e" + std::to_string(k)}, {"from_name", "label"}, {"to_name", "text"}, {"type", "labels"},
-                        {"value", {{"start", code_points_to_utf16(e.text, s.start)},
-                                   {"end", code_points_to_utf16(e.text, s.end)},
-                                   {"text", cp_substr(e.text, s.start, s.end)},
-                                   {"labels", {s.label}}}}});
-    }
-    if (!e.intent.empty())
-      result.push_back({{"id", "intent"}, {"from_name", "intent"}, {"to_name", "text"}, {"type", "choices"},
-                        {"value", {{"choices", {e.intent}}}}});
-    tasks.push_back({{"id", static_cast<int64_t>(i + 1)},
-                     {"data", {{"text", e.text}, {"triage_id", e.id}}},
-                     {"annotations", {{{"id", static_cast<int64_t>(i + 1)}, {"result", result}}}}});
+    tasks.push_back(labelstudio_task(e, static_cast<int64_t>(i + 1), true, nullptr, ""));
+    ++report.examples;
+  }
+  write_json_text(file, tasks.dump(1) + "\n");
+}
+
+void write_labelstudio_predictions(const fs::path& file, const std::vector<Example>& examples,
+                                   const std::vector<PreAnnotation>& predictions, const std::string& model_version,
+                                   WriteReport& report) {
+  if (predictions.size() != examples.size())
+    throw Error("write_labelstudio_predictions: " + std::to_string(predictions.size()) + " predictions for " +
+                std::to_string(examples.size()) + " examples");
+  json tasks = json::array();
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (!examples[i].turns.empty()) ++report.flattened_transcripts;
+    tasks.push_back(labelstudio_task(examples[i], static_cast<int64_t>(i + 1), false, &predictions[i], model_version));
     ++report.examples;
   }
   write_json_text(file, tasks.dump(1) + "\n");

@@ -12,7 +12,10 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "data/readers.h"
 #include "data/writers.h"
@@ -38,12 +41,33 @@ ReadStats read_doccano(const std::filesystem::path& file, const ReadOptions& opt
 ReadStats read_prodigy(const std::filesystem::path& file, const ReadOptions& options, Diagnostics& diag,
                        const ExampleSink& sink);
 
+// A model's answer for one example, for pre-annotation: spans with their scores, the intent
+// (empty: none) with its score.
+struct PreAnnotation {
+  std::vector<EntitySpan> spans;
+  std::vector<float> span_scores;  // one per span
+  std::string intent;
+  float intent_score = 0;
+  float score = 0;  // the task's overall score (Label Studio sorts by it): the lowest of them
+};
+
+// One Label Studio task: data {"text", "triage_id"}; the example's own labels as an annotation
+// when `annotation`; `prediction` (when given) as a prediction of model_version with
+// per-span and intent scores, ready to import for pre-annotation. Task ids are `task_id`.
+// Offsets in UTF-16 code units.
+nlohmann::json labelstudio_task(const Example& e, int64_t task_id, bool annotation, const PreAnnotation* prediction,
+                                const std::string& model_version);
+
 // Multi-turn transcripts are written as their joined text (counted as flattened).
-// Label Studio tasks carry the spans and intent as an annotation, with data.triage_id the id;
-// predictions (triage-model tag's pre-annotation) are written by serve/model code, not here.
+// Label Studio tasks carry the spans and intent as an annotation, with data.triage_id the id.
 void write_labelstudio(const std::filesystem::path& file, const std::vector<Example>& examples, WriteReport& report);
 void write_doccano(const std::filesystem::path& file, const std::vector<Example>& examples, WriteReport& report);
 void write_prodigy(const std::filesystem::path& file, const std::vector<Example>& examples, WriteReport& report);
+// Label Studio tasks with a model's predictions (and no annotation): triage-model tag --format
+// labelstudio. predictions[i] belongs to examples[i].
+void write_labelstudio_predictions(const std::filesystem::path& file, const std::vector<Example>& examples,
+                                   const std::vector<PreAnnotation>& predictions, const std::string& model_version,
+                                   WriteReport& report);
 
 // The format a file's content shows: a JSON list -> labelstudio; JSON lines whose first
 // object has "spans" or "answer" -> prodigy, "label"/"labels" or "entities" with

@@ -16,9 +16,13 @@
 #include <torch/torch.h>
 
 #include "core/cli.h"
+#include "core/content_version.h"
 #include "core/error.h"
 #include "core/run_main.h"
+#include "data/annotation_formats.h"
 #include "data/example.h"
+#include "data/readers.h"
+#include "data/writers.h"
 #include "model/checkpoint.h"
 #include "model/inference_options.h"
 #include "model/predictor.h"
@@ -120,6 +124,54 @@ int cmd_tag(const std::string& dir, const std::string& labels, const std::vector
   return 0;
 }
 
+// tag --data: every example of a data set, written as Label Studio tasks with the model's
+// predictions (pre-annotation) or as triage JSONL with the predicted labels.
+int cmd_tag_data(const std::string& dir, const std::string& data_path, const std::string& format,
+                 const std::string& output, const std::string& output_format, const std::string& aggregation) {
+  auto ck = model::load_checkpoint(dir, options_from("", "", true));
+  ck.model->pack_for_cpu_inference();
+  model::InferenceOverrides io;
+  io.aggregation = *data::parse_aggregation(aggregation);
+  model::Predictor predictor(ck.model, ck.tokenizer, model::inference_options(ck.meta, ck.config(), io));
+  std::optional<data::Format> fmt;
+  if (!format.empty()) fmt = data::parse_format(format);
+  std::vector<data::Example> examples;
+  for (const auto& src : data::find_sources(data_path, fmt))
+    for (auto& e : data::read_all(src.path, src.format)) examples.push_back(std::move(e));
+  const auto preds = predictor.predict(examples);
+  const auto& schema = predictor.schema();
+  std::vector<data::PreAnnotation> pre(examples.size());
+  std::vector<data::Example> tagged = examples;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    auto& p = pre[i];
+    p.score = 1.0f;
+    tagged[i].entities.clear();
+    for (const auto& sp : preds[i].decoded.spans) {
+      const auto& label = schema.entity_types()[static_cast<size_t>(sp.type)];
+      p.spans.push_back({sp.start, sp.end, label});
+      p.span_scores.push_back(sp.score);
+      p.score = std::min(p.score, sp.score);
+      tagged[i].entities.push_back({sp.start, sp.end, label});
+    }
+    tagged[i].intent.clear();
+    if (preds[i].intent >= 0) {
+      p.intent = tagged[i].intent = schema.intents()[static_cast<size_t>(preds[i].intent)];
+      p.intent_score = preds[i].intent_probs[static_cast<size_t>(preds[i].intent)];
+      p.score = std::min(p.score, p.intent_score);
+    }
+  }
+  data::WriteReport report;
+  if (output_format == "labelstudio") {
+    const std::string version = file_content_version((fs::path(dir) / "model.safetensors").string());
+    data::write_labelstudio_predictions(output, examples, pre, version, report);
+  } else {
+    data::write_examples(output, *data::parse_format(output_format), tagged, {}, report);
+  }
+  std::cerr << "triage-model: tagged " << examples.size() << " examples -> " << output << " (" << output_format << ")\n";
+  for (const auto& w : report.warnings()) std::cerr << "warning: " << w << "\n";
+  return 0;
+}
+
 int cmd_convert(const std::string& dir, const std::string& out, const std::string& labels,
                 const std::string& intents) {
   auto ck = model::load_checkpoint(dir, options_from(labels, intents, true));
@@ -195,7 +247,18 @@ int main(int argc, char** argv) {
   tag->add_option("--labels", labels, "comma-separated token labels (re-initialises the head)");
   std::string aggregation = "first";
   tag->add_option("--aggregation", aggregation, "sub-word to word aggregation: first, average or max");
-  tag->add_option("texts", texts, "texts to tag")->required();
+  auto* texts_opt = tag->add_option("texts", texts, "texts to tag");
+  std::string tag_data, tag_format, tag_output, tag_output_format = "labelstudio";
+  auto* data_opt = tag->add_option("--data", tag_data, "tag every example of this data set (a file or split folder) instead");
+  tag->add_option("--format", tag_format, "format of --data (default: from the path and content)")
+      ->check(CLI::IsMember({"conll", "jointbert", "jsonl", "labelstudio", "doccano", "prodigy"}));
+  auto* output_opt = tag->add_option("--output", tag_output, "with --data: the file to write (atomically)");
+  tag->add_option("--output-format", tag_output_format,
+                  "with --data: labelstudio (tasks with the predictions, for pre-annotation; default) or any "
+                  "triage-data format holding the predicted labels")
+      ->check(CLI::IsMember({"labelstudio", "jsonl", "doccano", "prodigy", "conll"}));
+  data_opt->excludes(texts_opt)->needs(output_opt);
+  output_opt->needs(data_opt);
   auto* convert = app.add_subcommand("convert", "load a checkpoint (optionally with new heads) and save it");
   convert->add_option("--model", dir, "source directory")->required();
   convert->add_option("--out", out, "output directory (written atomically)")->required();
@@ -219,6 +282,8 @@ int main(int argc, char** argv) {
   if (auto rc = parse_cli(app, argc, argv)) return *rc;
   return run_main("triage-model", [&] {
     if (*info) return cmd_info(dir);
+    if (*tag && !tag_data.empty()) return cmd_tag_data(dir, tag_data, tag_format, tag_output, tag_output_format, aggregation);
+    if (*tag && texts.empty()) throw InputError("tag: give texts to tag, or --data FILE --output FILE");
     if (*tag) return cmd_tag(dir, labels, texts, aggregation);
     if (*convert) return cmd_convert(dir, out, labels, intents);
     if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, precision, bench_text_arg);

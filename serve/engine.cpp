@@ -54,18 +54,6 @@ void init_loop_thread() {
   log::info("batching loop started", {{"intra_op_threads", std::to_string(at::get_num_threads())}});
 }
 
-std::string file_version(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open to compute the model version");
-  ContentVersion v;
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    v.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  return v.hex12();
-}
-
 std::string default_model_name(const std::string& dir) {
   fs::path p = fs::absolute(fs::path(dir)).lexically_normal();
   if (p.filename().empty()) p = p.parent_path();
@@ -112,7 +100,7 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   s->max_seq_len_ = po.windows.max_seq_len;
   s->stride_ = po.windows.stride;
   s->ref_.name = o.name.empty() ? default_model_name(o.dir) : o.name;
-  s->ref_.version = file_version((fs::path(o.dir) / "model.safetensors").string());
+  s->ref_.version = file_content_version((fs::path(o.dir) / "model.safetensors").string());
   s->warm_batch_ = std::min<int64_t>(8, o.batch_max_size);
   if (o.warm_up) s->warm_up();
   return s;
@@ -277,14 +265,14 @@ std::vector<EntityOut> entities_of(const data::Example& ex, const model::Predict
   for (const auto& sp : p.decoded.spans) {
     const auto& label = types.at(static_cast<size_t>(sp.type));
     if (ex.turns.empty()) {
-      out.push_back({label, substr(sp.start, sp.end), sp.start, sp.end, sp.score, 0});
+      out.push_back({label, substr(sp.start, sp.end), sp.start, sp.end, sp.score, 0, std::nullopt});
       continue;
     }
     for (size_t t = 0; t < ex.turns.size(); ++t) {
       const auto& turn = ex.turns[t];
       const int32_t b = std::max(sp.start, turn.offset), e = std::min(sp.end, turn.offset + turn.length);
       if (b >= e) continue;
-      out.push_back({label, substr(b, e), b - turn.offset, e - turn.offset, sp.score, static_cast<int32_t>(t)});
+      out.push_back({label, substr(b, e), b - turn.offset, e - turn.offset, sp.score, static_cast<int32_t>(t), std::nullopt});
     }
   }
   return out;
@@ -351,7 +339,8 @@ TagResponse ModelSnapshot::tag_response(const InferenceJob& job, const std::vect
   TagResponse r;
   r.results.reserve(d.examples.size());
   for (size_t i = 0; i < d.examples.size(); ++i) {
-    r.results.push_back({entities_of(d.examples[i], d.predictions[i], entity_types_), intent_of(d.predictions[i], intents_)});
+    r.results.push_back({entities_of(d.examples[i], d.predictions[i], entity_types_), intent_of(d.predictions[i], intents_),
+                         std::nullopt});
     for (auto& e : r.results.back().entities) e.valid = routing_.validate(e.label, e.text);
     if (redact_labels) r.results.back().redacted_text = redact(d.examples[i].text, r.results.back().entities, 0, *redact_labels);
   }

@@ -128,8 +128,6 @@ void init_loop_thread();
 // took 5.9 ms instead of 2.7 on 2 cores when the main thread had a team of its own.
 void single_threaded_torch();
 
-// First 12 hex digits of FNV-1a 64 over the file's bytes. Throws InputError.
-std::string file_version(const std::string& path);
 // "" name: the directory's basename, its parent's when the basename is best or last.
 std::string default_model_name(const std::string& dir);
 

@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include "core/content_version.h"
 #include "core/error.h"
 #include "data/example.h"
 #include "data/wordpiece.h"
@@ -103,7 +104,7 @@ TEST(Engine, LoadsNameVersionLabels) {
   auto s = load(dir);
   EXPECT_EQ(s->ref().name, dir.parent_path().filename().string());  // best -> its parent's name
   EXPECT_EQ(s->ref().version.size(), 12u);
-  EXPECT_EQ(s->ref().version, file_version((dir / "model.safetensors").string()));
+  EXPECT_EQ(s->ref().version, file_content_version((dir / "model.safetensors").string()));
   EXPECT_EQ(s->entity_types(), (std::vector<std::string>{"email", "order_id"}));
   EXPECT_EQ(s->intents(), (std::vector<std::string>{"billing", "other", "refund"}));
   EXPECT_EQ(s->max_seq_len(), 12);
