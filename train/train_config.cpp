@@ -82,6 +82,8 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("run.output_dir", &run.output_dir, "where best/, last/, metrics.jsonl and config.yaml go");
   s.add("run.metric", &run.metric, "dev metric that picks the best checkpoint")
       .choices({"entity_f1", "intent_accuracy", "frame_accuracy"});
+  s.add("track.tensorboard", &track.tensorboard,
+        "write TensorBoard event files of every logged and evaluated scalar to run.output_dir/tb/");
   s.add_enum("dist.backend", &dist.backend,
              {{"auto", Backend::automatic}, {"gloo", Backend::gloo}, {"nccl", Backend::nccl}},
              "multi-process backend: auto (nccl on CUDA, gloo on CPU) | gloo | nccl");

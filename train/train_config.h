@@ -76,6 +76,9 @@ struct TrainConfig {
     std::string output_dir = "runs/train";
     std::string metric = "entity_f1";  // entity_f1 | intent_accuracy | frame_accuracy
   } run;
+  struct Track {
+    bool tensorboard = true;  // run.output_dir/tb/ event files
+  } track;
   struct Dist {  // several processes (--nproc-per-node, torchrun, SLURM); ignored in one
     Backend backend = Backend::automatic;
     double timeout_s = 300;        // bound on every collective and the rendezvous

@@ -22,6 +22,7 @@
 #include "train/grad_sync.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
+#include "train/tensorboard.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -128,6 +129,7 @@ struct Trainer::Impl {
   double elapsed_before = 0;  // seconds in earlier (interrupted) runs
   fs::path out_dir;
   std::ofstream metrics;
+  std::unique_ptr<TensorBoardWriter> tb;  // track.tensorboard, rank 0
   Progress progress;
 
   Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, model::CheckpointMeta m)
@@ -301,11 +303,18 @@ struct Trainer::Impl {
     if (!root) return;
     metrics << j.dump() << "\n";
     metrics.flush();
+    const std::string type = j.value("type", "");
+    if (!tb || (type != "train" && type != "eval")) return;
+    const int64_t at = j.value("step", int64_t{0});
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.value().is_number() && it.key() != "step" && it.key() != "epoch" && it.key() != "elapsed_s")
+        tb->scalar(type + "/" + it.key(), at, it.value().get<double>());
   }
 
   // metrics.jsonl keeps the records up to the resumed step; later ones are appended.
   void open_metrics() {
     if (!root) return;
+    if (cfg.track.tensorboard) tb = std::make_unique<TensorBoardWriter>(out_dir / "tb");
     const fs::path metrics_path = out_dir / "metrics.jsonl";
     fs::create_directories(out_dir);
     std::vector<std::string> keep;
