@@ -271,7 +271,15 @@ ReadStats read_labelstudio(const fs::path& file, const ReadOptions& options, Dia
   return stats;
 }
 
-ReadStats read_doccano(const fs::path& file, const ReadOptions& options, Diagnostics& diag, const ExampleSink& sink) {
+namespace {
+
+// A JSON-lines tool format: translate(j, obj, fail, stats) turns each object into triage's JSONL
+// shape in obj (which starts with the object's "text" and no entities), returning false to skip
+// it (after fail(message), or for a record not to use); then duplicate ids are errors and the
+// one validator judges the rest.
+template <typename Translate>
+ReadStats read_tool_lines(const fs::path& file, const ReadOptions& options, Diagnostics& diag, const ExampleSink& sink,
+                          Translate&& translate) {
   ReadStats stats;
   const std::string name = file.string();
   const std::string prefix = options.id_prefix.empty() ? file.stem().string() : options.id_prefix;
@@ -281,14 +289,32 @@ ReadStats read_doccano(const fs::path& file, const ReadOptions& options, Diagnos
     auto fail = [&](const std::string& msg) {
       diag.error(name, n, msg);
       ++stats.skipped;
+      return false;
     };
     json obj = {{"entities", json::array()}};
     if (j.contains("text")) obj["text"] = j["text"];
-    const std::string id = j.contains("id") ? id_string(j["id"]) : "";
-    if (!id.empty()) {
-      if (!seen.insert(id).second) return fail("duplicate id '" + id + "'");
-      obj["id"] = id;
+    if (!translate(j, obj, fail, stats)) return;
+    if (obj.contains("id") && !seen.insert(obj["id"].get<std::string>()).second) {
+      fail("duplicate id '" + obj["id"].get<std::string>() + "'");
+      return;
     }
+    emit(obj, name, n, "", prefix, index++, diag, stats, sink);
+  });
+  return stats;
+}
+
+// A list of strings' first element as obj["intent"] (none when empty); false when not a list of strings.
+bool first_string_as_intent(const json& list, json& obj) {
+  if (!list.is_array() || (!list.empty() && !list[0].is_string())) return false;
+  if (!list.empty()) obj["intent"] = list[0];
+  return true;
+}
+
+}  // namespace
+
+ReadStats read_doccano(const fs::path& file, const ReadOptions& options, Diagnostics& diag, const ExampleSink& sink) {
+  return read_tool_lines(file, options, diag, sink, [](const json& j, json& obj, auto& fail, ReadStats& stats) {
+    if (j.contains("id") && !id_string(j["id"]).empty()) obj["id"] = id_string(j["id"]);
     const char* key = j.contains("label") ? "label" : j.contains("labels") ? "labels" : nullptr;
     if (key && j.contains("entities")) return fail("has both \"" + std::string(key) + "\" and \"entities\"; give one");
     if (key) {
@@ -313,45 +339,27 @@ ReadStats read_doccano(const fs::path& file, const ReadOptions& options, Diagnos
                       ": expected {\"start_offset\": int, \"end_offset\": int, \"label\": string}, found " + t.dump());
         obj["entities"].push_back({{"start", t["start_offset"]}, {"end", t["end_offset"]}, {"label", t["label"]}});
       }
-      if (j.contains("relations") && j["relations"].is_array()) stats.ignored_relations += static_cast<int64_t>(j["relations"].size());
+      if (j.contains("relations") && j["relations"].is_array())
+        stats.ignored_relations += static_cast<int64_t>(j["relations"].size());
     }
-    if (j.contains("cats")) {
-      const json& c = j["cats"];
-      if (!c.is_array() || (!c.empty() && !c[0].is_string())) return fail("\"cats\" must be a list of strings");
-      if (!c.empty()) obj["intent"] = c[0];
-    }
-    emit(obj, name, n, "", prefix, index++, diag, stats, sink);
+    if (j.contains("cats") && !first_string_as_intent(j["cats"], obj)) return fail("\"cats\" must be a list of strings");
+    return true;
   });
-  return stats;
 }
 
 ReadStats read_prodigy(const fs::path& file, const ReadOptions& options, Diagnostics& diag, const ExampleSink& sink) {
-  ReadStats stats;
-  const std::string name = file.string();
-  const std::string prefix = options.id_prefix.empty() ? file.stem().string() : options.id_prefix;
-  int64_t index = 0;
-  std::set<std::string> seen;
-  each_json_line(file, diag, stats, [&](const json& j, int64_t n) {
-    auto fail = [&](const std::string& msg) {
-      diag.error(name, n, msg);
-      ++stats.skipped;
-    };
+  return read_tool_lines(file, options, diag, sink, [](const json& j, json& obj, auto& fail, ReadStats& stats) {
     if (j.contains("answer")) {
       if (!j["answer"].is_string()) return fail("\"answer\" must be a string");
       if (j["answer"] != "accept") {
         ++stats.skipped_annotations;
-        return;
+        return false;
       }
     }
-    json obj = {{"entities", json::array()}};
-    if (j.contains("text")) obj["text"] = j["text"];
     std::string id;
     if (j.contains("meta") && j["meta"].is_object() && j["meta"].contains("id")) id = id_string(j["meta"]["id"]);
     if (id.empty() && j.contains("id")) id = id_string(j["id"]);
-    if (!id.empty()) {
-      if (!seen.insert(id).second) return fail("duplicate id '" + id + "'");
-      obj["id"] = id;
-    }
+    if (!id.empty()) obj["id"] = id;
     if (j.contains("spans")) {
       const json& spans = j["spans"];
       if (!spans.is_array()) return fail("\"spans\" must be a list");
@@ -364,14 +372,10 @@ ReadStats read_prodigy(const fs::path& file, const ReadOptions& options, Diagnos
         obj["entities"].push_back({{"start", t["start"]}, {"end", t["end"]}, {"label", t["label"]}});
       }
     }
-    if (j.contains("accept")) {
-      const json& a = j["accept"];
-      if (!a.is_array() || (!a.empty() && !a[0].is_string())) return fail("\"accept\" must be a list of option ids");
-      if (!a.empty()) obj["intent"] = a[0];
-    }
-    emit(obj, name, n, "", prefix, index++, diag, stats, sink);
+    if (j.contains("accept") && !first_string_as_intent(j["accept"], obj))
+      return fail("\"accept\" must be a list of option ids");
+    return true;
   });
-  return stats;
 }
 
 namespace {
