@@ -153,11 +153,26 @@ ReadStats read_labelstudio(const fs::path& file, const ReadOptions& options, Dia
     return stats;
   }
   json tasks;
-  try {
-    tasks = json::parse(content);
-  } catch (const json::exception& ex) {
-    diag.error(name, 0, std::string("invalid JSON (a Label Studio export is one JSON list of tasks): ") + ex.what());
-    return stats;
+  const auto first = content.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && content[first] == '{') {  // JSON lines of tasks (the review queue's file)
+    tasks = json::array();
+    std::istringstream lines(content);
+    std::string line;
+    for (int64_t n = 1; std::getline(lines, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      try {
+        tasks.push_back(json::parse(line));
+      } catch (const json::exception& ex) {
+        diag.error(name, n, std::string("invalid JSON: ") + ex.what());
+      }
+    }
+  } else {
+    try {
+      tasks = json::parse(content);
+    } catch (const json::exception& ex) {
+      diag.error(name, 0, std::string("invalid JSON (a Label Studio export is one JSON list of tasks): ") + ex.what());
+      return stats;
+    }
   }
   if (!tasks.is_array()) {
     diag.error(name, 0, std::string("expected a JSON list of tasks (Label Studio's JSON export), found ") +
@@ -503,6 +518,7 @@ std::optional<Format> detect_json_format(const fs::path& file) {
     return Format::jsonl;  // let the JSONL reader name the problem
   }
   if (!j.is_object()) return Format::jsonl;
+  if (j.contains("data") && j["data"].is_object()) return Format::labelstudio;  // JSON lines of tasks
   if (j.contains("spans") || j.contains("answer")) return Format::prodigy;
   if (j.contains("label") || j.contains("labels") || j.contains("cats")) return Format::doccano;
   if (j.contains("entities") && j["entities"].is_array() && !j["entities"].empty() && j["entities"][0].is_object() &&

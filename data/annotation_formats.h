@@ -23,6 +23,7 @@
 namespace triage::data {
 
 // Label Studio: [{"id", "data": {<text key>: text, ...}, "annotations": [{"result": [...],
+// (or the same tasks as JSON lines, as the review queue writes them)
 // "was_cancelled", "completed_by", "updated_at", ...}], "predictions": [...]}]. Spans from the
 // chosen annotation's "labels" results (value.start, value.end, value.labels[0]), the intent
 // from its "choices" result (value.choices[0]). The chosen annotation: the last one updated,
@@ -69,8 +70,8 @@ void write_labelstudio_predictions(const std::filesystem::path& file, const std:
                                    const std::vector<PreAnnotation>& predictions, const std::string& model_version,
                                    WriteReport& report);
 
-// The format a file's content shows: a JSON list -> labelstudio; JSON lines whose first
-// object has "spans" or "answer" -> prodigy, "label"/"labels" or "entities" with
+// The format a file's content shows: a JSON list, or JSON lines of objects with a "data"
+// object -> labelstudio; JSON lines whose first object has "spans" or "answer" -> prodigy, "label"/"labels" or "entities" with
 // "start_offset" -> doccano, else jsonl. nullopt when the file does not start with JSON.
 std::optional<Format> detect_json_format(const std::filesystem::path& file);
 

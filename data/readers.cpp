@@ -276,7 +276,9 @@ ReadStats read_jointbert(const fs::path& dir, const ReadOptions& options, Diagno
 namespace {
 
 std::string span_text(int64_t start, int64_t end, const std::string& label) {
-  return "[" + std::to_string(start) + ", " + std::to_string(end) + ") '" + label + "'";
+  std::string s(1, '[');  // (appends: GCC 12 warns -Wrestrict on "[" + to_string(...))
+  s.append(std::to_string(start)).append(", ").append(std::to_string(end)).append(") '").append(label).append("'");
+  return s;
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ struct PrepareLimits {
 };
 
 class ModelSnapshot;
+class ReviewQueue;
 
 // One request in the batching queue: its examples prepared by a snapshot, then its
 // predictions. Created by ModelSnapshot::prepare_*.
@@ -97,6 +98,11 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   RouteResponse route_response(const InferenceJob& job, const std::vector<std::string>* redact_labels = nullptr,
                                bool explain = false) const;
   TagResponse tag_response(const InferenceJob& job, const std::vector<std::string>* redact_labels = nullptr) const;
+  // The review queue (review_queue.h): each message of a finished job the queue wants (low
+  // confidence or sampled) offered as a Label Studio task with the predictions, its text and
+  // spans redacted for redact_labels when given; data.triage_id is "<request id>-<index>".
+  void offer_for_review(const InferenceJob& job, const std::string& request_id, ReviewQueue& queue,
+                        const std::vector<std::string>* redact_labels) const;
   // GET /v1/info: this snapshot's model, labels and routing with the server's limits.
   InfoResponse info_response(const ServeConfig& config) const;
 

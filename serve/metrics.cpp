@@ -77,6 +77,14 @@ struct Metrics::Impl {
           .Register(*registry);
   prometheus::Family<prometheus::Counter>& failures =
       prometheus::BuildCounter().Name("triage_failures_total").Help("failures by reason").Register(*registry);
+  prometheus::Family<prometheus::Counter>& review_written = prometheus::BuildCounter()
+                                                                .Name("triage_review_written_total")
+                                                                .Help("tasks appended to the review file")
+                                                                .Register(*registry);
+  prometheus::Family<prometheus::Counter>& review_dropped = prometheus::BuildCounter()
+                                                                .Name("triage_review_dropped_total")
+                                                                .Help("review tasks not written, by reason")
+                                                                .Register(*registry);
   std::mutex model_mu;
   prometheus::Gauge* model_gauge = nullptr;
 };
@@ -84,6 +92,8 @@ struct Metrics::Impl {
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {
   for (const auto r : failure_labels()) impl_->failures.Add({{"reason", std::string(r)}});
   for (const char* r : {"low_confidence", "low_margin", "low_entity_confidence"}) impl_->abstentions.Add({{"reason", r}});
+  impl_->review_written.Add({});
+  for (const char* r : {"queue_full", "write_error"}) impl_->review_dropped.Add({{"reason", r}});
 }
 
 Metrics::~Metrics() = default;
@@ -123,6 +133,9 @@ void Metrics::failure(Reason reason) {
   const auto label = reason_info(reason).metric;
   if (!label.empty()) impl_->failures.Add({{"reason", std::string(label)}}).Increment();
 }
+
+void Metrics::review_written() { impl_->review_written.Add({}).Increment(); }
+void Metrics::review_dropped(const std::string& reason) { impl_->review_dropped.Add({{"reason", reason}}).Increment(); }
 
 std::string Metrics::text() const { return prometheus::TextSerializer().Serialize(impl_->registry->Collect()); }
 

@@ -35,6 +35,9 @@ class Metrics {
   // triage_failures_total{reason}: the reason's failure label in the error table
   // (serve/errors.h); reasons without one (auth, not ready, draining) count nothing.
   void failure(Reason reason);
+  // triage_review_written_total, triage_review_dropped_total{reason} (queue_full, write_error).
+  void review_written();
+  void review_dropped(const std::string& reason);
 
   std::string text() const;  // Prometheus text exposition format 0.0.4
 

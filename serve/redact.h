@@ -19,4 +19,14 @@ namespace triage::serve {
 std::string redact(std::string_view text, const std::vector<EntityOut>& entities, int32_t turn,
                    const std::vector<std::string>& labels);
 
+// The same, also returning the turn's entities moved onto the redacted text: a sensitive one
+// now covers its "[LABEL]", the others keep their text at shifted offsets (the review queue
+// writes these, so annotators see every label where the text now has it).
+struct Redacted {
+  std::string text;
+  std::vector<EntityOut> entities;  // those of `turn`, in order, offsets in `text`
+};
+Redacted redact_with_entities(std::string_view text, const std::vector<EntityOut>& entities, int32_t turn,
+                              const std::vector<std::string>& labels);
+
 }  // namespace triage::serve

@@ -91,6 +91,22 @@ void ServeConfig::register_fields(config::Schema& s) {
              "debug | info | warn | error");
   s.add("log.requests", &log.requests, "one log line per request (id, endpoint, code, ms, queue, masked entities)");
   s.add("log.sensitive_labels", &log.sensitive_labels, "entity labels whose text is masked (\"***\") in logs and replaced by [LABEL] in redacted_text (\"redact\": true)");
+  s.add("review.file", &review.file,
+        "review queue: append Label Studio tasks (with the model's predictions) of uncertain and sampled messages "
+        "to this JSONL file; \"\" = off");
+  s.add("review.intent_threshold", &review.intent_threshold, "review a message whose intent confidence is below this")
+      .range(0, 1);
+  s.add("review.entity_threshold", &review.entity_threshold, "review a message with an entity scored below this")
+      .range(0, 1);
+  s.add("review.sample_rate", &review.sample_rate, "and this fraction of the other messages, at random")
+      .range(0, 1);
+  s.add("review.max_bytes", &review.max_bytes, "rotate the review file to FILE.1 beyond this size")
+      .range(1024, static_cast<double>(int64_t{1} << 40));
+  s.add("review.keep_files", &review.keep_files, "rotated review files kept (FILE.1 ... FILE.N)")
+      .range(0, 1000);
+  s.add("review.queue_size", &review.queue_size, "tasks waiting for the review writer; beyond: dropped (counted)")
+      .range(1, 1 << 24);
+  s.add("review.redact", &review.redact, "write the text of log.sensitive_labels' entities as [LABEL] in review tasks");
   s.add("admin.token_env", &admin.token_env, "environment variable holding the admin token; unset or empty: /admin/reload answers 403");
 }
 

@@ -77,6 +77,16 @@ struct ServeConfig {
   struct Admin {
     std::string token_env = "TRIAGE_ADMIN_TOKEN";
   } admin;
+  struct Review {  // the review queue (serve/review_queue.h); off while file is ""
+    std::string file;
+    double intent_threshold = 0.6;    // calibrated intent confidence below: written
+    double entity_threshold = 0.6;    // any entity score below: written
+    double sample_rate = 0.0;         // and this fraction of the rest, at random
+    int64_t max_bytes = 64 << 20;     // rotate to file.1 (file.2, ...) beyond this
+    int64_t keep_files = 3;           // rotated files kept
+    int64_t queue_size = 1024;        // tasks waiting for the writer; beyond: dropped
+    bool redact = true;               // log.sensitive_labels' text written as [LABEL]
+  } review;
 
   void register_fields(config::Schema& schema);
   // The checks across keys (ranges and choices are declared on each key's registration

@@ -22,6 +22,7 @@
 #include "serve/model_loader.h"
 #include "serve/request.h"
 #include "serve/response.h"
+#include "serve/review_queue.h"
 
 namespace triage::serve {
 
@@ -92,10 +93,14 @@ struct Server::Impl {
     model_dir = cfg.model.dir;
     routing_file = cfg.routing.file;
     if (const char* t = std::getenv(cfg.admin.token_env.c_str())) admin_token = t;
+    if (!cfg.review.file.empty())
+      review = std::make_unique<ReviewQueue>(
+          cfg.review, [this] { metrics.review_written(); }, [this](const std::string& r) { metrics.review_dropped(r); });
   }
 
   ServeConfig cfg;
   Metrics metrics;
+  std::unique_ptr<ReviewQueue> review;  // review.file set
   std::unique_ptr<Batcher> batcher;
   std::unique_ptr<HttpServer> http;
   int port = -1;
@@ -413,6 +418,7 @@ int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& re
         timing.total = seconds_between(t0, Clock::now()) * 1e3;
         a.timing = timing;
         res.set_content(route_response_json(a), "application/json");
+        if (review) s->offer_for_review(*job, id, *review, cfg.review.redact ? &cfg.log.sensitive_labels : nullptr);
       };
     } else {
       auto r = parse_tag_request(body, req_limits);
@@ -429,6 +435,7 @@ int Server::Impl::infer(bool is_route, const std::string& body, HttpResponse& re
         timing.total = seconds_between(t0, Clock::now()) * 1e3;
         a.timing = timing;
         res.set_content(tag_response_json(a), "application/json");
+        if (review) s->offer_for_review(*job, id, *review, cfg.review.redact ? &cfg.log.sensitive_labels : nullptr);
       };
     }
   } catch (const RequestError& e) {
