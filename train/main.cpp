@@ -31,6 +31,7 @@
 #include "train/comm.h"
 #include "train/data_source.h"
 #include "train/launcher.h"
+#include "train/mlflow_tracker.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
@@ -140,6 +141,21 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   }
 
   train::Trainer trainer(cfg, std::move(ck), source, evaluator, meta, comm.get(), env.local_rank);
+  std::unique_ptr<train::MlflowTracker> mlflow;
+  if (root && !cfg.track.mlflow_uri.empty()) {
+    train::MlflowSettings ms{cfg.track.mlflow_uri, cfg.track.experiment, cfg.track.run_name};
+    if (ms.run_name.empty()) ms.run_name = fs::path(cfg.run.output_dir).lexically_normal().filename().string();
+    mlflow = std::make_unique<train::MlflowTracker>(ms);
+    mlflow->params(train::flatten_yaml(resolved_yaml));
+    trainer.on_record([m = mlflow.get()](const json& j) {
+      const std::string type = j.value("type", "");
+      if (type != "train" && type != "eval") return;
+      const int64_t step = j.value("step", int64_t{0});
+      for (auto it = j.begin(); it != j.end(); ++it)
+        if (it.value().is_number() && it.key() != "step" && it.key() != "epoch" && it.key() != "elapsed_s")
+          m->metric(type + "/" + it.key(), it.value().get<double>(), step);
+    });
+  }
   if (cfg.loss.class_weights != train::ClassWeights::none || !cfg.loss.class_weight_values.empty())
     trainer.set_class_weights(weights);
   if (!resume.empty()) trainer.resume(resume);
@@ -154,6 +170,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
              {"interrupted", summary.interrupted}, {"best_dir", summary.best_dir.string()},
              {"last_dir", summary.last_dir.string()}};
   if (summary.interrupted) {
+    if (mlflow) mlflow->finish("KILLED");
     std::cout << sj.dump(2) << "\n";
     return 0;
   }
@@ -194,6 +211,15 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
       sj["test"]["intent_ece_raw"] = report.intent->before.ece;
       sj["test"]["intent_ece"] = report.intent->after.ece;
     }
+  }
+  if (mlflow) {
+    if (sj.contains("test"))
+      for (auto it = sj["test"].begin(); it != sj["test"].end(); ++it)
+        if (it.value().is_number()) mlflow->metric("test/" + it.key(), it.value().get<double>(), summary.steps);
+    mlflow->tag("best_checkpoint", fs::absolute(summary.best_dir).string());
+    mlflow->tag("best_step", std::to_string(summary.best_step));
+    mlflow->finish("FINISHED");
+    sj["mlflow"] = {{"run_id", mlflow->run_id()}, {"failed_calls", mlflow->failed_calls()}};
   }
   write_file_atomic(fs::path(cfg.run.output_dir) / "summary.json", sj.dump(2) + "\n");
   std::cout << sj.dump(2) << "\n";

@@ -84,6 +84,11 @@ void TrainConfig::register_fields(config::Schema& s) {
       .choices({"entity_f1", "intent_accuracy", "frame_accuracy"});
   s.add("track.tensorboard", &track.tensorboard,
         "write TensorBoard event files of every logged and evaluated scalar to run.output_dir/tb/");
+  s.add("track.mlflow_uri", &track.mlflow_uri,
+        "MLflow tracking server (http://host:5000): params, metrics per step, test metrics, best checkpoint tag; "
+        "\"\" = off; a server that is down never stops training");
+  s.add("track.experiment", &track.experiment, "MLflow experiment name (created when missing)");
+  s.add("track.run_name", &track.run_name, "MLflow run name; \"\" = run.output_dir's basename");
   s.add_enum("dist.backend", &dist.backend,
              {{"auto", Backend::automatic}, {"gloo", Backend::gloo}, {"nccl", Backend::nccl}},
              "multi-process backend: auto (nccl on CUDA, gloo on CPU) | gloo | nccl");

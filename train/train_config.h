@@ -78,6 +78,9 @@ struct TrainConfig {
   } run;
   struct Track {
     bool tensorboard = true;  // run.output_dir/tb/ event files
+    std::string mlflow_uri;   // "" = no MLflow
+    std::string experiment = "triage";
+    std::string run_name;     // "" = run.output_dir's basename
   } track;
   struct Dist {  // several processes (--nproc-per-node, torchrun, SLURM); ignored in one
     Backend backend = Backend::automatic;

@@ -130,6 +130,7 @@ struct Trainer::Impl {
   fs::path out_dir;
   std::ofstream metrics;
   std::unique_ptr<TensorBoardWriter> tb;  // track.tensorboard, rank 0
+  std::function<void(const json&)> sink;  // Trainer::on_record
   Progress progress;
 
   Impl(TrainConfig c, model::Checkpoint k, const BatchSource& t, Evaluator d, model::CheckpointMeta m)
@@ -303,6 +304,7 @@ struct Trainer::Impl {
     if (!root) return;
     metrics << j.dump() << "\n";
     metrics.flush();
+    if (sink) sink(j);
     const std::string type = j.value("type", "");
     if (!tb || (type != "train" && type != "eval")) return;
     const int64_t at = j.value("step", int64_t{0});
@@ -563,6 +565,8 @@ Trainer::Trainer(TrainConfig config, model::Checkpoint ck, const BatchSource& tr
 Trainer::~Trainer() = default;
 
 model::TokenClassifier& Trainer::model() { return impl_->ck.model; }
+
+void Trainer::on_record(std::function<void(const json&)> sink) { impl_->sink = std::move(sink); }
 
 void Trainer::set_class_weights(const std::vector<float>& weights) {
   if (weights.empty()) {

@@ -81,6 +81,8 @@ class Trainer {
   // Trains to the end, or until should_stop() returns true after an optimizer step (a
   // signal handler's flag): then last/ with the resume state is saved and run() returns.
   TrainSummary run(const std::function<bool()>& should_stop = {});
+  // Called with every record written to metrics.jsonl (rank 0): the MLflow tracker's feed.
+  void on_record(std::function<void(const nlohmann::json&)> sink);
   // Token class weights for the loss ([num_labels]); empty = none.
   void set_class_weights(const std::vector<float>& weights);
   model::TokenClassifier& model();
