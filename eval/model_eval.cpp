@@ -75,6 +75,12 @@ CalibrationReport calibrate_checkpoint(const std::filesystem::path& dir, const C
   return report;
 }
 
+std::map<std::string, double> per_type_metrics(const EvalResult& r) {
+  std::map<std::string, double> m;
+  for (const auto& t : r.entity_report.types) m["entity_f1/" + t.label] = t.scores.f1;
+  return m;
+}
+
 std::map<std::string, double> headline_metrics(const EvalResult& r) {
   std::map<std::string, double> m;
   m["entity_f1"] = r.entity_report.micro_avg.f1;

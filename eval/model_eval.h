@@ -38,5 +38,8 @@ CalibrationReport calibrate_checkpoint(const std::filesystem::path& dir, const C
 // The headline numbers the trainer tracks: entity_f1 (seqeval micro, default mode),
 // intent_accuracy, frame_accuracy (all tags and the intent right), token_accuracy.
 std::map<std::string, double> headline_metrics(const EvalResult& result);
+// Per entity type: "entity_f1/<type>" (seqeval's F1 of that type), for tracking (TensorBoard,
+// MLflow) next to the headline metrics.
+std::map<std::string, double> per_type_metrics(const EvalResult& result);
 
 }  // namespace triage::eval

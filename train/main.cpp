@@ -132,7 +132,10 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
     evaluator = [&dev_ex, tokenizer, po, cfg](model::TokenClassifier& m) {
       model::Predictor p(m, tokenizer, po);
       auto set = eval::predict_eval_set(p, dev_ex, cfg.data.dev);
-      return eval::headline_metrics(eval::evaluate(set));
+      const auto result = eval::evaluate(set);
+      auto metrics = eval::headline_metrics(result);
+      metrics.merge(eval::per_type_metrics(result));  // tracked (metrics.jsonl, TensorBoard, MLflow), not logged
+      return metrics;
     };
   }
   if (root) {

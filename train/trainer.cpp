@@ -490,7 +490,8 @@ struct Trainer::Impl {
     for (const auto& [k, v] : m) r[k] = v;
     record(r);
     std::string line = "eval step " + std::to_string(step);
-    for (const auto& [k, v] : m) line += " " + k + "=" + std::to_string(v);
+    for (const auto& [k, v] : m)
+      if (k.find('/') == std::string::npos) line += " " + k + "=" + std::to_string(v);
     log::info(line);
     auto it = m.find(cfg.run.metric);
     if (it == m.end()) throw Error("evaluation did not report run.metric '" + cfg.run.metric + "'");
