@@ -140,25 +140,12 @@ int cmd_tag_data(const std::string& dir, const std::string& data_path, const std
     for (auto& e : data::read_all(src.path, src.format)) examples.push_back(std::move(e));
   const auto preds = predictor.predict(examples);
   const auto& schema = predictor.schema();
-  std::vector<data::PreAnnotation> pre(examples.size());
+  std::vector<data::PreAnnotation> pre;
   std::vector<data::Example> tagged = examples;
   for (size_t i = 0; i < examples.size(); ++i) {
-    auto& p = pre[i];
-    p.score = 1.0f;
-    tagged[i].entities.clear();
-    for (const auto& sp : preds[i].decoded.spans) {
-      const auto& label = schema.entity_types()[static_cast<size_t>(sp.type)];
-      p.spans.push_back({sp.start, sp.end, label});
-      p.span_scores.push_back(sp.score);
-      p.score = std::min(p.score, sp.score);
-      tagged[i].entities.push_back({sp.start, sp.end, label});
-    }
-    tagged[i].intent.clear();
-    if (preds[i].intent >= 0) {
-      p.intent = tagged[i].intent = schema.intents()[static_cast<size_t>(preds[i].intent)];
-      p.intent_score = preds[i].intent_probs[static_cast<size_t>(preds[i].intent)];
-      p.score = std::min(p.score, p.intent_score);
-    }
+    pre.push_back(model::pre_annotation(preds[i], schema.entity_types(), schema.intents()));
+    tagged[i].entities = pre.back().spans;
+    tagged[i].intent = pre.back().intent;
   }
   data::WriteReport report;
   if (output_format == "labelstudio") {

@@ -172,4 +172,21 @@ std::vector<Prediction> Predictor::predict_prepared(const std::vector<const data
   return out;
 }
 
+data::PreAnnotation pre_annotation(const Prediction& p, const std::vector<std::string>& entity_types,
+                                   const std::vector<std::string>& intents) {
+  data::PreAnnotation pre;
+  pre.score = 1.0f;
+  for (const auto& sp : p.decoded.spans) {
+    pre.spans.push_back({sp.start, sp.end, entity_types.at(static_cast<size_t>(sp.type))});
+    pre.span_scores.push_back(sp.score);
+    pre.score = std::min(pre.score, sp.score);
+  }
+  if (p.intent >= 0) {
+    pre.intent = intents.at(static_cast<size_t>(p.intent));
+    pre.intent_score = p.intent_probs.at(static_cast<size_t>(p.intent));
+    pre.score = std::min(pre.score, pre.intent_score);
+  }
+  return pre;
+}
+
 }  // namespace triage::model

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "data/annotation_formats.h"
 #include "data/decode.h"
 #include "data/example.h"
 #include "data/labels.h"
@@ -35,6 +36,12 @@ struct Prediction {
   int32_t subwords = 0;              // content sub-words of the example
   int32_t windows = 0;
 };
+
+// A prediction as a pre-annotation (Label Studio predictions: triage-model tag --data, the
+// serving review queue): its spans labelled by name with their scores, the intent with its
+// probability, and the task's score, the lowest of them (1 when there is none).
+data::PreAnnotation pre_annotation(const Prediction& p, const std::vector<std::string>& entity_types,
+                                   const std::vector<std::string>& intents);
 
 // An example tokenized and cut into windows: the torch-free half of predict(), which a
 // server runs on its request threads (see Predictor::encode / prepare).

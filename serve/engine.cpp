@@ -340,29 +340,27 @@ void ModelSnapshot::offer_for_review(const InferenceJob& job, const std::string&
   const auto& d = *job.data;
   for (size_t i = 0; i < d.examples.size() && i < d.predictions.size(); ++i) {
     const auto& p = d.predictions[i];
-    const double intent_conf = p.intent >= 0 ? p.intent_probs[static_cast<size_t>(p.intent)] : 1.0;
+    data::PreAnnotation pre = model::pre_annotation(p, entity_types_, intents_);
+    const double intent_conf = p.intent >= 0 ? pre.intent_score : 1.0;
     double lowest = 1.0;
-    for (const auto& sp : p.decoded.spans) lowest = std::min<double>(lowest, sp.score);
+    for (float s : pre.span_scores) lowest = std::min<double>(lowest, s);
     const char* reason = nullptr;
     if (!queue.wanted(intent_conf, lowest, &reason)) continue;
-    // Spans on the example's whole text (a transcript's joined "speaker: text" lines).
+    // Spans on the example's whole text (a transcript's joined "speaker: text" lines); redaction
+    // moves them onto the placeholders.
     const auto& ex = d.examples[i];
     std::vector<EntityOut> ents;
-    for (const auto& sp : p.decoded.spans)
-      ents.push_back({entity_types_.at(static_cast<size_t>(sp.type)), "", sp.start, sp.end, sp.score, 0, std::nullopt});
+    for (size_t k = 0; k < pre.spans.size(); ++k)
+      ents.push_back({pre.spans[k].label, "", pre.spans[k].start, pre.spans[k].end, pre.span_scores[k], 0, std::nullopt});
     Redacted r = redact_with_entities(ex.text, ents, 0, redact_labels ? *redact_labels : std::vector<std::string>{});
     data::Example task_ex;
     task_ex.id = request_id + "-" + std::to_string(i);
     task_ex.text = std::move(r.text);
-    data::PreAnnotation pre;
-    pre.score = static_cast<float>(std::min(intent_conf, lowest));
+    pre.spans.clear();
+    pre.span_scores.clear();
     for (const auto& e : r.entities) {
       pre.spans.push_back({e.start, e.end, e.label});
       pre.span_scores.push_back(e.score);
-    }
-    if (p.intent >= 0) {
-      pre.intent = intents_.at(static_cast<size_t>(p.intent));
-      pre.intent_score = static_cast<float>(intent_conf);
     }
     auto task = data::labelstudio_task(task_ex, 0, false, &pre, ref_.version);
     task.erase("id");  // Label Studio numbers imported tasks itself

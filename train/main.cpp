@@ -32,6 +32,7 @@
 #include "train/data_source.h"
 #include "train/launcher.h"
 #include "train/mlflow_tracker.h"
+#include "train/tracked_scalars.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
@@ -151,12 +152,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
     mlflow = std::make_unique<train::MlflowTracker>(ms);
     mlflow->params(train::flatten_yaml(resolved_yaml));
     trainer.on_record([m = mlflow.get()](const json& j) {
-      const std::string type = j.value("type", "");
-      if (type != "train" && type != "eval") return;
-      const int64_t step = j.value("step", int64_t{0});
-      for (auto it = j.begin(); it != j.end(); ++it)
-        if (it.value().is_number() && it.key() != "step" && it.key() != "epoch" && it.key() != "elapsed_s")
-          m->metric(type + "/" + it.key(), it.value().get<double>(), step);
+      for (const auto& s : train::tracked_scalars(j)) m->metric(s.tag, s.value, s.step);
     });
   }
   if (cfg.loss.class_weights != train::ClassWeights::none || !cfg.loss.class_weight_values.empty())

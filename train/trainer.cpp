@@ -23,6 +23,7 @@
 #include "train/loss.h"
 #include "train/optimizer.h"
 #include "train/tensorboard.h"
+#include "train/tracked_scalars.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -305,12 +306,8 @@ struct Trainer::Impl {
     metrics << j.dump() << "\n";
     metrics.flush();
     if (sink) sink(j);
-    const std::string type = j.value("type", "");
-    if (!tb || (type != "train" && type != "eval")) return;
-    const int64_t at = j.value("step", int64_t{0});
-    for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.value().is_number() && it.key() != "step" && it.key() != "epoch" && it.key() != "elapsed_s")
-        tb->scalar(type + "/" + it.key(), at, it.value().get<double>());
+    if (tb)
+      for (const auto& s : tracked_scalars(j)) tb->scalar(s.tag, s.step, s.value);
   }
 
   // metrics.jsonl keeps the records up to the resumed step; later ones are appended.

@@ -39,20 +39,14 @@ def main():
     except ImportError as e:
         print(f"SKIP: python oracle unavailable ({e})")
         return 77
-    from tiny_families import tiny_base
+    from tiny_families import save_tiny_base
     from serve_fixture import Checks, Server
     c = Checks()
     tmp = tempfile.mkdtemp(prefix="triage-crf-")
-    vocab_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")], check=True,
-                               capture_output=True, text=True).stdout.strip()
     corpus = os.path.join(tmp, "corpus")
     subprocess.run([os.path.join(BIN, "triage-data"), "generate", corpus, "--seed", "5", "--train", "300",
                     "--dev", "80", "--test", "80"], check=True, capture_output=True)
-    base = os.path.join(tmp, "tiny-bert")
-    torch.manual_seed(0)
-    tiny_base("bert", 30522).save_pretrained(base)
-    for f in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
-        shutil.copy(os.path.join(vocab_dir, f), base)
+    base = save_tiny_base("bert", os.path.join(tmp, "tiny-bert"))
     common = ["--set", f"model.base={base}", "--set", "model.max_seq_len=64", "--set", f"data.train={corpus}/train.jsonl",
               "--set", f"data.dev={corpus}/dev.jsonl", "--set", f"data.test={corpus}/test.jsonl",
               "--set", "run.threads=1", "--set", "optim.lr=3e-3", "--set", "run.epochs=4", "--set", "run.batch_size=16"]

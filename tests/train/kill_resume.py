@@ -23,7 +23,7 @@ import time
 BIN = os.environ.get("TRIAGE_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tiny_families import FAMILIES, tiny_base  # noqa: E402
+from tiny_families import FAMILIES, minilm_tokenizer_dir, save_tiny_base  # noqa: E402
 
 
 def main():
@@ -35,19 +35,14 @@ def main():
         return 77
     families = sys.argv[1:] or list(FAMILIES) + ["bert+crf"]
     tmp = tempfile.mkdtemp(prefix="triage-kill-")
-    vocab_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")],
-                               check=True, capture_output=True, text=True).stdout.strip()
+    vocab_dir = minilm_tokenizer_dir()
     corpus = os.path.join(tmp, "corpus")
     subprocess.run([os.path.join(BIN, "triage-data"), "generate", corpus, "--seed", "3", "--train", "160",
                     "--dev", "24", "--test", "24"], check=True, capture_output=True)
     rng = random.Random(int(os.environ.get("KILL_SEED", time.time_ns() % 1000003)))
     failed = []
     for family in families:
-        base = os.path.join(tmp, f"tiny-{family}")
-        torch.manual_seed(0)
-        tiny_base(family.split("+")[0], 30522).save_pretrained(base)
-        for f in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
-            shutil.copy(os.path.join(vocab_dir, f), base)
+        base = save_tiny_base(family.split("+")[0], os.path.join(tmp, f"tiny-{family}"), vocab_dir)
         if not kill_and_resume(family, base, corpus, os.path.join(tmp, family), rng):
             failed.append(family)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -42,7 +42,7 @@ def main():
     except ImportError as e:
         print(f"SKIP: mlflow / torch unavailable ({e})")
         return 77
-    from tiny_families import tiny_base
+    from tiny_families import save_tiny_base
     tmp = tempfile.mkdtemp(prefix="triage-mlflow-")
     port = free_port()
     uri = f"http://127.0.0.1:{port}"
@@ -63,15 +63,9 @@ def main():
             print("FAIL: mlflow server did not start:", open(f"{tmp}/server.log").read()[-2000:])
             return 1
         print(f"mlflow server up in {time.time() - t0:.1f} s")
-        vocab_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")], check=True,
-                                   capture_output=True, text=True).stdout.strip()
         subprocess.run([os.path.join(BIN, "triage-data"), "generate", f"{tmp}/c", "--seed", "4", "--train", "48",
                         "--dev", "12", "--test", "12"], check=True, capture_output=True)
-        base = f"{tmp}/base"
-        torch.manual_seed(0)
-        tiny_base("bert", 30522).save_pretrained(base)
-        for f in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
-            shutil.copy(os.path.join(vocab_dir, f), base)
+        base = save_tiny_base("bert", f"{tmp}/base")
         train = [os.path.join(BIN, "triage-train"), "--set", f"model.base={base}", "--set", "model.max_seq_len=64",
                  "--set", f"data.train={tmp}/c/train.jsonl", "--set", f"data.dev={tmp}/c/dev.jsonl",
                  "--set", f"data.test={tmp}/c/test.jsonl", "--set", "run.threads=1", "--set", "run.batch_size=8",

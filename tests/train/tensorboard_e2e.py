@@ -27,17 +27,11 @@ def main():
     except ImportError as e:
         print(f"SKIP: tensorboard / torch unavailable ({e})")
         return 77
-    from tiny_families import tiny_base
+    from tiny_families import save_tiny_base
     tmp = tempfile.mkdtemp(prefix="triage-tb-")
-    vocab_dir = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "minilm_path.py")], check=True,
-                               capture_output=True, text=True).stdout.strip()
     subprocess.run([os.path.join(BIN, "triage-data"), "generate", f"{tmp}/c", "--seed", "2", "--train", "64",
                     "--dev", "16", "--test", "4"], check=True, capture_output=True)
-    base = f"{tmp}/base"
-    torch.manual_seed(0)
-    tiny_base("bert", 30522).save_pretrained(base)
-    for f in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"):
-        shutil.copy(os.path.join(vocab_dir, f), base)
+    base = save_tiny_base("bert", f"{tmp}/base")
     train = [os.path.join(BIN, "triage-train"), "--set", f"model.base={base}", "--set", "model.max_seq_len=64",
              "--set", f"data.train={tmp}/c/train.jsonl", "--set", f"data.dev={tmp}/c/dev.jsonl", "--set", "run.threads=1",
              "--set", "run.batch_size=8", "--set", "run.epochs=2", "--set", "run.log_every=2", "--set", "run.eval_every=4"]

@@ -34,3 +34,30 @@ def tiny_base(family, vocab):
                                                     global_attn_every_n_layers=2, pad_token_id=0, bos_token_id=101,
                                                     eos_token_id=102, cls_token_id=101, sep_token_id=102))
     raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+
+
+TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json")
+
+
+def minilm_tokenizer_dir():
+    """The installed MiniLM package's directory (its WordPiece tokenizer files)."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    return subprocess.run([sys.executable, os.path.join(root, "scripts", "minilm_path.py")], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def save_tiny_base(family, path, vocab_dir=None):
+    """tiny_base(family) from torch seed 0, saved at `path` with MiniLM's tokenizer files beside it:
+    a base model directory triage-train's model.base reads. Returns path."""
+    import os
+    import shutil
+    import torch
+    vocab_dir = vocab_dir or minilm_tokenizer_dir()
+    torch.manual_seed(0)
+    tiny_base(family, 30522).save_pretrained(path)
+    for f in TOKENIZER_FILES:
+        shutil.copy(os.path.join(vocab_dir, f), path)
+    return path
