@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/run_main.h"
 #include "data/corpus_stats.h"
+#include "data/label_config.h"
 #include "data/labels.h"
 #include "data/readers.h"
 #include "data/tokenizer.h"
@@ -29,13 +30,20 @@ constexpr const char* kUsage = R"(usage: triage-data COMMAND ...
   validate PATH [--format conll|jointbert|jsonl|labelstudio|doccano|prodigy]
                 [--scheme io|iob1|iob2|bioes] [--tag-column N] [--quiet]
                 [--ls-text-key KEY] [--ls-annotator EMAIL|ID] [--ls-predictions]
+                [--schema LABEL_CONFIG.xml|SCHEMA.json|MODEL_DIR]
       Reads every example; exit 0 with a summary, or 2 with every error as file:line.
+      --schema: every entity label and intent must be one the schema lists (a Label
+      Studio labeling config, a {"entity_types", "intents"} JSON or a triage.json, or
+      a checkpoint directory: the labels its model was trained on).
   stats PATH [--format F] [--tokenizer MODEL_DIR] [--max-seq-len 512] [--stride 128] [--json]
       Examples, words, sub-words (with --tokenizer), label and intent counts, length
       percentiles, examples longer than max_seq_len.
   convert IN OUT --to conll|jointbert|jsonl|labelstudio|doccano|prodigy [--format F] [--scheme S]
           [--out-scheme S]
       Lossless where the target format allows; every loss is reported as a warning.
+  labelconfig PATH|MODEL_DIR [--format F]
+      Prints the Label Studio labeling config (XML) for the labels of a data set or
+      of a checkpoint: the project setup that triage's tasks import into.
   generate OUT_DIR --seed N [--train N] [--dev N] [--test N]
       Synthetic multi-turn support corpus (train/dev/test.jsonl).
 
@@ -57,7 +65,7 @@ const std::map<std::string, bool> kTakesValue = {
     {"--format", true}, {"--scheme", true}, {"--out-scheme", true}, {"--tag-column", true},
     {"--tokenizer", true}, {"--max-seq-len", true}, {"--stride", true}, {"--to", true},
     {"--seed", true}, {"--train", true}, {"--dev", true}, {"--test", true},
-    {"--ls-text-key", true}, {"--ls-annotator", true}, {"--ls-predictions", false},
+    {"--ls-text-key", true}, {"--schema", true}, {"--ls-annotator", true}, {"--ls-predictions", false},
     {"--json", false}, {"--quiet", false}, {"--help", false}, {"-h", false}};
 
 Args parse_args(const std::vector<std::string>& argv, size_t from) {
@@ -139,6 +147,9 @@ int cmd_validate(const Args& a) {
   const ReadOptions ro = read_options(a);
   const std::vector<Source> sources = find_sources(a.positional[0], format_opt(a));
   Diagnostics diag(false);
+  std::optional<LabelSchema> given;
+  const std::string schema_file = opt(a, "--schema").value_or("");
+  if (!schema_file.empty()) given = read_schema(schema_file);
   int64_t total = 0;
   // Split -> examples per format, for the labels-only-in-dev/test report.
   std::map<Format, std::map<std::string, std::vector<Example>>> by_format;
@@ -152,6 +163,8 @@ int cmd_validate(const Args& a) {
       continue;
     }
     total += st.examples;
+    if (given)
+      for (const Example& e : keep) check_schema(*given, schema_file, e, diag);
     LabelSchema seen = LabelSchema::from_examples(keep);
     std::printf("%s (%s, %s): %lld examples, %lld entities, %zu entity types, %zu intents",
                 s.split.c_str(), format_name(s.format), s.path.string().c_str(),
@@ -188,6 +201,23 @@ int cmd_validate(const Args& a) {
   std::printf("%lld examples, %zu errors, %zu warnings\n", static_cast<long long>(total),
               diag.errors().size(), diag.warnings().size());
   return diag.ok() ? 0 : 2;
+}
+
+int cmd_labelconfig(const Args& a) {
+  need_positional(a, 1, "labelconfig PATH|MODEL_DIR");
+  const fs::path p = a.positional[0];
+  if (fs::is_directory(p) && fs::exists(p / "triage.json")) {
+    std::fputs(labelstudio_config(read_schema(p)).c_str(), stdout);
+    return 0;
+  }
+  std::vector<Example> all;
+  const ReadOptions ro = read_options(a);
+  for (const Source& s : find_sources(p, format_opt(a))) {
+    Diagnostics diag;
+    read_examples(s.path, s.format, ro, diag, [&](Example&& e) { all.push_back(std::move(e)); });
+  }
+  std::fputs(labelstudio_config(LabelSchema::from_examples(all)).c_str(), stdout);
+  return 0;
 }
 
 int cmd_stats(const Args& a) {
@@ -309,8 +339,9 @@ int data_cli_main(const std::vector<std::string>& args) {
     if (cmd == "validate") return cmd_validate(a);
     if (cmd == "stats") return cmd_stats(a);
     if (cmd == "convert") return cmd_convert(a);
+    if (cmd == "labelconfig") return cmd_labelconfig(a);
     if (cmd == "generate") return cmd_generate(a);
-    throw InputError("unknown command '" + cmd + "' (validate, stats, convert, generate)");
+    throw InputError("unknown command '" + cmd + "' (validate, stats, convert, labelconfig, generate)");
   });
 }
 

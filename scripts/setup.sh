@@ -22,7 +22,7 @@ log() { printf '[setup %3ds] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 apt_pkgs=(cmake ninja-build ccache g++ clang libclang-rt-14-dev pkg-config
   libyaml-cpp-dev libsentencepiece-dev prometheus-cpp-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libboost-dev libonig-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libgloo-dev libpng-dev libcurl4-openssl-dev curl)  # libboost-dev: Beast/Asio, triage-serve's HTTP layer; libonig-dev: tokenizer.json regexes; libpng-dev: triage-eval --plot's reliability diagrams; libcurl4-openssl-dev: triage-train's MLflow tracking; curl: the quickstart routes through it; gloo headers for c10d::ProcessGroupGloo (the torch wheel ships none)
+  libgloo-dev libpng-dev libcurl4-openssl-dev libxml2-dev curl)  # libboost-dev: Beast/Asio, triage-serve's HTTP layer; libonig-dev: tokenizer.json regexes; libpng-dev: triage-eval --plot's reliability diagrams; libcurl4-openssl-dev: triage-train's MLflow tracking; libxml2-dev: Label Studio labeling configs (triage-data validate --schema); curl: the quickstart routes through it; gloo headers for c10d::ProcessGroupGloo (the torch wheel ships none)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

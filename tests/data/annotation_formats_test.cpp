@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "data/annotation_formats.h"
+#include "data/label_config.h"
 #include "data/readers.h"
 #include "data/writers.h"
 #include "tests/data/data_test_util.h"
@@ -198,6 +199,60 @@ TEST(AnnotationFormats, BadInputNamesTaskAndField) {
   collect(t.path() / "p.jsonl", Format::prodigy, dp);
   EXPECT_NE(errors(dp).find("p.jsonl:1: entity 0 [2, 1) 'x': reversed"), std::string::npos) << errors(dp);
   EXPECT_NE(errors(dp).find("p.jsonl:2: \"text\" must be a string"), std::string::npos) << errors(dp);
+}
+
+// validate --schema: a Label Studio labeling config (as labelconfig writes it, or hand-written
+// with other tags around), a schema JSON or a checkpoint's triage.json; labels outside it are
+// errors naming the example, the entity and the schema's labels.
+TEST(AnnotationFormats, LabelSchemaFromLabelStudioConfig) {
+  TempDir t;
+  const LabelSchema schema({"order_id", "product", "a&b"}, {"refund", "cancel"});
+  write(t.path() / "config.xml", labelstudio_config(schema));
+  EXPECT_EQ(read_schema(t.path() / "config.xml"), schema) << labelstudio_config(schema);
+  write(t.path() / "hand.xml", "<View>\n  <Header value=\"Tag it\"/>\n  <Text name=\"t\" value=\"$text\"/>\n"
+                               "  <Labels name=\"ner\" toName=\"t\"><Label value=\"city\" background=\"red\"/></Labels>\n"
+                               "  <View><Choices name=\"c\" toName=\"t\"><Choice value=\"travel\"/></Choices></View>\n"
+                               "</View>\n");
+  EXPECT_EQ(read_schema(t.path() / "hand.xml"), LabelSchema({"city"}, {"travel"}));
+  write(t.path() / "schema.json", R"({"entity_types": ["city"], "intents": []})");
+  EXPECT_EQ(read_schema(t.path() / "schema.json"), LabelSchema({"city"}, {}));
+  std::filesystem::create_directories(t.path() / "model");
+  write(t.path() / "model" / "triage.json", "{\"label_schema\": " + schema.to_json().dump() + "}");
+  EXPECT_EQ(read_schema(t.path() / "model"), schema);
+
+  auto message = [](const std::filesystem::path& p) {
+    try {
+      read_schema(p);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  write(t.path() / "cut.xml", "<View>\n<Labels name=\"l\" toName=\"t\">\n<Label value=\"a\"/>\n");
+  EXPECT_NE(message(t.path() / "cut.xml").find("cut.xml:4: not a Label Studio labeling config"), std::string::npos)
+      << message(t.path() / "cut.xml");
+  write(t.path() / "novalue.xml", "<View>\n<Labels name=\"l\" toName=\"t\">\n<Label/>\n</Labels></View>");
+  EXPECT_NE(message(t.path() / "novalue.xml").find("novalue.xml:3: <Label> without a value"), std::string::npos)
+      << message(t.path() / "novalue.xml");
+  write(t.path() / "empty.xml", "<View><Text name=\"t\" value=\"$text\"/></View>");
+  EXPECT_NE(message(t.path() / "empty.xml").find("no labels to check against"), std::string::npos);
+  EXPECT_NE(message(t.path() / "nothing").find("cannot read"), std::string::npos);
+
+  Diagnostics d(false);
+  int n = 0;
+  for (auto e : corpus()) {
+    e.source = {"c.jsonl", 7};
+    n += check_schema(schema, "config.xml", e, d);
+  }
+  // t1 fits; t2's intent "cancel" fits; t3's "city" does not; t4's intent "general" does not
+  EXPECT_EQ(n, 2) << errors(d);
+  EXPECT_NE(errors(d).find("c.jsonl:7: example 't3': entity 0 [7, 12) label 'city' is not in the schema "
+                           "(config.xml: a&b, order_id, product)"),
+            std::string::npos)
+      << errors(d);
+  EXPECT_NE(errors(d).find("example 't4': intent 'general' is not in the schema (config.xml: cancel, refund)"),
+            std::string::npos)
+      << errors(d);
 }
 
 }  // namespace
