@@ -219,11 +219,17 @@ ReadStats read_labelstudio(const fs::path& file, const ReadOptions& options, Dia
     std::string from = "annotation";
     if (!ann && options.ls_predictions && task.contains("predictions") && task["predictions"].is_array() &&
         !task["predictions"].empty()) {
-      ann = &task["predictions"].back();
-      from = "prediction";
+      if (task["predictions"].back().is_object()) {
+        ann = &task["predictions"].back();
+        from = "prediction";
+      } else {
+        // Label Studio's plain export lists predictions by id only; a snapshot export with
+        // serialization_options.predictions.only_id = false carries them whole.
+        diag.warn(name, 0, where + ": \"predictions\" holds ids, not predictions (export a snapshot with "
+                                   "predictions expanded: serialization_options.predictions.only_id = false)");
+      }
     }
     if (!ann) {
-      ++stats.skipped_annotations;
       ++stats.skipped;
       diag.warn(name, 0, where + ": no usable annotation (none, all cancelled" +
                              (options.ls_annotator.empty() ? "" : ", or none by " + options.ls_annotator) +

@@ -52,6 +52,21 @@ else
   log "Python packages present"
 fi
 .venv/bin/python -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+# Label Studio (a server started by tests/data/labelstudio_server_e2e.py) in its own venv: its
+# setuptools pin contradicts torch's (requirements-labelstudio.txt)
+if [ ! -x .venv-labelstudio/bin/python ]; then
+  log "creating .venv-labelstudio"
+  "$py" -m venv .venv-labelstudio
+fi
+stamp=.venv-labelstudio/.triage-requirements
+if [ ! -f "$stamp" ] || ! cmp -s requirements-labelstudio.txt "$stamp"; then
+  log "installing Label Studio into .venv-labelstudio"
+  .venv-labelstudio/bin/python -m pip install -q --upgrade pip
+  .venv-labelstudio/bin/python -m pip install -q -r requirements-labelstudio.txt
+  cp requirements-labelstudio.txt "$stamp"
+else
+  log "Label Studio present"
+fi
 
 # --- configure + build -----------------------------------------------------------------
 if ((build)); then

@@ -6,7 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 if [ ! -x .venv/bin/python ] || [ ! -f .venv/.triage-requirements ] \
-   || ! cmp -s requirements-dev.txt .venv/.triage-requirements; then
+   || ! cmp -s requirements-dev.txt .venv/.triage-requirements \
+   || ! cmp -s requirements-labelstudio.txt .venv-labelstudio/.triage-requirements 2>/dev/null; then
   scripts/setup.sh --no-build
 fi
 scripts/build.sh

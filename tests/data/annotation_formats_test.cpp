@@ -108,19 +108,21 @@ TEST(AnnotationFormats, LabelStudioChoosesTheAnnotation) {
        {"id": 3, "was_cancelled": true, "updated_at": "2026-01-04T00:00:00Z", "result": []}],
      "predictions": [{"result": []}]},
     {"id": 8, "data": {"body": "hello"}, "annotations": [],
-     "predictions": [{"id": 9, "result": [{"type": "choices", "value": {"choices": ["greeting"]}}]}]}
+     "predictions": [{"id": 9, "result": [{"type": "choices", "value": {"choices": ["greeting"]}}]}]},
+    {"id": 10, "data": {"body": "hi"}, "annotations": [], "predictions": [11]}
   ])");
   write(t.path() / "ls.json", tasks.dump());
   Diagnostics d(false);
   ReadStats st;
   auto ex = collect(t.path() / "ls.json", Format::labelstudio, d, {}, &st);
   ASSERT_TRUE(d.ok()) << errors(d);
-  ASSERT_EQ(ex.size(), 1u);  // task 8 has no annotation: skipped with a warning
+  ASSERT_EQ(ex.size(), 1u);  // tasks 8 and 10 have no annotation: skipped with a warning
   EXPECT_EQ(ex[0].id, "7");
   EXPECT_EQ(ex[0].text, "order 42 late");  // the first string field of data
   EXPECT_EQ(ex[0].entities, (std::vector<EntitySpan>{{0, 5, "product"}}));  // the latest, not cancelled
   EXPECT_EQ(ex[0].intent, "shipping");
-  EXPECT_EQ(st.skipped_annotations, 2);  // the cancelled one, task 8's missing one
+  EXPECT_EQ(st.skipped_annotations, 1);  // the cancelled one (tasks without any are skipped tasks)
+  EXPECT_EQ(st.skipped, 2);
   ReadOptions by;
   by.ls_annotator = "ann@x";
   by.ls_predictions = true;
@@ -129,6 +131,10 @@ TEST(AnnotationFormats, LabelStudioChoosesTheAnnotation) {
   ASSERT_EQ(ex.size(), 2u) << errors(d2);
   EXPECT_EQ(ex[0].entities, (std::vector<EntitySpan>{{6, 8, "order_id"}}));
   EXPECT_EQ(ex[1].intent, "greeting");  // from the prediction
+  // Label Studio's plain export lists predictions by id: a warning naming the task, no crash
+  bool warned = false;
+  for (const auto& w : d2.warnings()) warned |= w.to_string().find("task 10: \"predictions\" holds ids") != std::string::npos;
+  EXPECT_TRUE(warned);
 }
 
 TEST(AnnotationFormats, DoccanoAndProdigyVariants) {
