@@ -147,6 +147,19 @@ torch::Tensor LayerImpl::forward_fused(const torch::Tensor& x, const torch::Tens
   return residual_out(output, inter, h);
 }
 
+torch::Tensor LayerImpl::forward_unpadded(const torch::Tensor& x, const Unpadded& u) {
+  auto& sa = attention->self;
+  auto ctx = varlen_attention(sa->query(x), sa->key(x), sa->value(x), u, heads, is_training() ? attn_dropout : 0.0);
+  auto h = attention->output(ctx, x);
+  auto inter = activation(intermediate->dense(h), act);  // [tokens, intermediate]
+  return output(inter, h);
+}
+
+torch::Tensor EncoderBase::forward_unpadded(const Unpadded& u) {
+  const auto types = u.token_type_ids.defined() ? pad_tokens(u.token_type_ids, u) : torch::Tensor();
+  return unpad_tokens(forward(pad_tokens(u.input_ids, u), u.key_mask.to(torch::kLong), types), u);
+}
+
 BackboneImpl::BackboneImpl(const ModelConfig& c) : config(c) {
   embeddings = register_module("embeddings", Embeddings(c));
   if (c.embedding_size > 0 && c.embedding_size != c.hidden_size)
@@ -186,6 +199,16 @@ torch::Tensor BackboneImpl::forward(const torch::Tensor& input_ids, const torch:
   return x;
 }
 
+torch::Tensor BackboneImpl::forward_unpadded(const Unpadded& u) {
+  // roberta counts positions from padding_idx + 1 (roberta_position_ids at real tokens)
+  const auto positions = config.roberta_positions() ? u.position_ids + (config.pad_token_id + 1) : u.position_ids;
+  const auto types = u.token_type_ids.defined() ? u.token_type_ids : torch::zeros_like(u.input_ids);
+  auto x = embeddings(u.input_ids, positions, types);  // [tokens, width]
+  if (embeddings_project) x = embeddings_project(x);
+  for (auto& l : layers) x = l->forward_unpadded(x, u);
+  return x;
+}
+
 TokenClassifierImpl::TokenClassifierImpl(ModelConfig config)
     : config_(std::move(config)), prefix_(config_.base_prefix()) {
   switch (config_.family) {
@@ -216,6 +239,15 @@ EncoderOutput TokenClassifierImpl::forward(const torch::Tensor& input_ids, const
   auto h = dropout(head ? head->forward(out.hidden) : out.hidden);
   out.token_logits = classifier(h);
   if (has_intent_head()) out.intent_logits = intent_classifier(h.select(1, 0));
+  return out;
+}
+
+EncoderOutput TokenClassifierImpl::forward_unpadded(const Unpadded& u) {
+  EncoderOutput out;
+  out.hidden = encoder->forward_unpadded(u);
+  auto h = dropout(head ? head->forward(out.hidden) : out.hidden);
+  out.token_logits = classifier(h);
+  if (has_intent_head()) out.intent_logits = intent_classifier(h.index_select(0, u.first_token));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <torch/nn/module.h>
 
 #include "kernels/kernel_mode.h"
+#include "model/unpadded.h"
 
 namespace triage::model {
 
@@ -19,6 +20,10 @@ struct EncoderBase : torch::nn::Module {
   // Returns the last hidden states [batch, seq, hidden].
   virtual torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                 const torch::Tensor& token_type_ids) = 0;
+  // The same on a batch without padding (model/unpadded.h): hidden states [tokens, hidden].
+  // Families that compute on real tokens only override it; this default pads the batch, runs
+  // forward() and drops the padding (same results, padded cost).
+  virtual torch::Tensor forward_unpadded(const Unpadded& u);
   // model.kernels (TokenClassifier::set_kernels); families without fused kernels ignore it.
   kernels::KernelMode kernel_mode = kernels::KernelMode::Auto;
   // Prepacked CPU inference (model/packed_cpu.h), taken by forward() in eval mode without
