@@ -48,18 +48,18 @@ std::vector<std::vector<int32_t>> plan_batches(const std::vector<int32_t>& lengt
     // Longest first, stable, so the plan does not depend on the sort implementation.
     std::stable_sort(b, e, [&](int32_t x, int32_t y) { return lengths[x] > lengths[y]; });
     std::vector<int32_t> cur;
-    int64_t longest = 0;
+    int64_t longest = 0, real = 0;
     for (auto it = b; it != e; ++it) {
       const int64_t len = lengths[static_cast<size_t>(*it)];
-      const int64_t l = std::max(longest, len);
-      if (!cur.empty() && (static_cast<int32_t>(cur.size()) >= o.max_batch_size ||
-                           l * static_cast<int64_t>(cur.size() + 1) > o.max_tokens)) {
+      const int64_t cost = o.budget_padded ? std::max(longest, len) * static_cast<int64_t>(cur.size() + 1) : real + len;
+      if (!cur.empty() && (static_cast<int32_t>(cur.size()) >= o.max_batch_size || cost > o.max_tokens)) {
         batches.push_back(std::move(cur));
         cur.clear();
-        longest = 0;
+        longest = real = 0;
       }
       cur.push_back(*it);
       longest = std::max(longest, len);
+      real += len;
     }
     if (!cur.empty()) batches.push_back(std::move(cur));
   }

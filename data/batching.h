@@ -19,6 +19,8 @@ struct BatchOptions {
   int32_t bucket_batches = 50;   // features are sorted by length within pools of
                                  // bucket_batches * max_batch_size shuffled features
   bool shuffle = true;           // false: one pool sorted by length, batches in order (eval)
+  bool budget_padded = true;     // max_tokens counts rows * longest row; false: the rows' own
+                                 // tokens (batches run without padding, run.packing)
 };
 
 // Batches as lists of feature indices. Deterministic: the same (lengths, options, seed,

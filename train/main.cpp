@@ -121,6 +121,7 @@ int run(const train::TrainConfig& cfg, const std::string& resolved_yaml, const s
   auto weights = train::class_weights(features, schema, cfg.loss.class_weights, cfg.loss.class_weight_values);
   data::BatchOptions bo;
   bo.max_tokens = cfg.run.max_tokens;
+  bo.budget_padded = !cfg.run.packing;
   bo.max_batch_size = static_cast<int32_t>(cfg.run.batch_size);
   bo.bucket_batches = static_cast<int32_t>(cfg.run.bucket_batches);
   // Rank r takes batches r, r + W, ... of the global plan (empty ones at an epoch's end).

@@ -60,12 +60,16 @@ void TrainConfig::register_fields(config::Schema& s) {
   s.add("run.max_steps", &run.max_steps, "stop after this many optimizer steps when > 0");
   s.add("run.batch_size", &run.batch_size, "maximum examples per batch")
       .range(1, 1 << 20);
-  s.add("run.max_tokens", &run.max_tokens, "maximum padded sub-words per batch")
+  s.add("run.max_tokens", &run.max_tokens,
+        "maximum sub-words per batch: padded (rows x longest row), or the rows' own with run.packing")
       .range(1, static_cast<double>(int64_t{1} << 30));
   s.add("run.bucket_batches", &run.bucket_batches,
         "batches are cut from length-sorted pools of this many shuffled batches (less padding, as the "
         "transformers Trainer's group_by_length); 1 = plain random batches")
       .range(1, 1 << 20);
+  s.add("run.packing", &run.packing,
+        "run each batch without padding: every op but attention on the real tokens only, attention per "
+        "row; equal results (to float rounding), batches cut by run.max_tokens real sub-words");
   s.add("run.seed", &run.seed, "seed of initialisation, dropout and data order");
   s.add("run.threads", &run.threads, "intra-op threads; 0 = torch default")
       .range(0, 1024);

@@ -65,7 +65,8 @@ struct TrainConfig {
     int64_t bucket_batches = 50;  // length-sorted pools of this many batches; 1 = random batches
     int64_t max_steps = -1;      // > 0 stops after this many optimizer steps
     int64_t batch_size = 32;
-    int64_t max_tokens = 8192;   // token budget per batch (padded)
+    int64_t max_tokens = 8192;   // token budget per batch (padded; real tokens with packing)
+    bool packing = false;        // batches run without padding (model/unpadded.h)
     int64_t seed = 42;
     int64_t threads = 0;         // intra-op threads, 0 = torch default
     DeviceSetting device = DeviceSetting::automatic;

@@ -19,6 +19,7 @@
 #include "core/file_io.h"
 #include "core/log.h"
 #include "model/packed_cpu.h"
+#include "model/unpadded.h"
 #include "train/grad_sync.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
@@ -337,6 +338,21 @@ struct Trainer::Impl {
   // step's labelled sub-words and utterances (all ranks); gradients summed over the ranks,
   // clipped, AdamW; the position advanced (n: batches in the epoch the loop is in). Returns
   // the step's losses and tokens, all ranks.
+  // A micro-batch's forward and the labels in its logits' layout: padded, or (run.packing)
+  // on the real tokens only. The CRF needs its rows apart: its logits are padded back.
+  std::pair<model::EncoderOutput, torch::Tensor> forward_batch(const TensorBatch& b) {
+    if (!cfg.run.packing)
+      return {ck.model->forward(b.input_ids.to(device), b.attention_mask.to(device)), b.labels.to(device)};
+    const auto host = model::unpad_batch(b.input_ids, b.attention_mask);
+    const auto u = host.to(device);
+    auto out = ck.model->forward_unpadded(u);
+    if (ck.model->has_crf()) {
+      out.token_logits = model::pad_tokens(out.token_logits, u);
+      return {out, b.labels.slice(1, 0, u.max_len).to(device)};
+    }
+    return {out, model::unpad_tokens(b.labels.unsqueeze(-1), host).squeeze(-1).to(device)};
+  }
+
   StepResult optimizer_step(int64_t n) {
     const int64_t group = std::min<int64_t>(cfg.optim.grad_accum, n - next_batch);
     std::vector<TensorBatch> micro;
@@ -364,10 +380,9 @@ struct Trainer::Impl {
       LossParts parts;
       {
         Autocast ac(bf16, device.type());
-        auto out = ck.model->forward(batch.input_ids.to(device), batch.attention_mask.to(device));
+        auto [out, labels] = forward_batch(batch);
         const auto intents = batch.intents.defined() ? batch.intents.to(device) : torch::Tensor();
-        parts = compute_loss(out.token_logits, batch.labels.to(device), out.intent_logits, intents, loss, token_share,
-                             intent_share);
+        parts = compute_loss(out.token_logits, labels, out.intent_logits, intents, loss, token_share, intent_share);
       }
       step_token += token_share * parts.token;
       step_intent += intent_share * parts.intent;

@@ -36,6 +36,28 @@ TEST(Batching, BudgetAndCapHold) {
   EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; }));
 }
 
+// run.packing: the budget counts the rows' own tokens, so batches hold more rows than the
+// padded budget allows, and each stays within it.
+TEST(Batching, RealTokenBudgetForUnpaddedBatches) {
+  const auto lengths = random_lengths(5000, 2);
+  BatchOptions o;
+  o.max_tokens = 1024;
+  o.max_batch_size = 64;
+  o.bucket_batches = 1;  // random batches: padding would cost the most
+  const auto padded = plan_batches(lengths, o, 42, 0);
+  o.budget_padded = false;
+  const auto real = plan_batches(lengths, o, 42, 0);
+  size_t rows = 0;
+  for (const auto& b : real) {
+    int64_t sum = 0;
+    for (int32_t i : b) sum += lengths[static_cast<size_t>(i)];
+    EXPECT_TRUE(sum <= o.max_tokens || b.size() == 1u);
+    rows += b.size();
+  }
+  EXPECT_EQ(rows, lengths.size());
+  EXPECT_LT(real.size(), padded.size());
+}
+
 TEST(Batching, OversizedRowGetsItsOwnBatch) {
   BatchOptions o;
   o.max_tokens = 100;

@@ -3,7 +3,7 @@
 with SIGKILL at a random step and resumed with --resume must end with weights bit-identical
 (byte-equal last/model.safetensors) to an uninterrupted run with the same config.
 
-For each family in tiny_families.FAMILIES, and "bert+crf" (model.head crf, issue 18: the CRF's
+For each family in tiny_families.FAMILIES, "bert+packing" (run.packing, issue 21) and "bert+crf" (model.head crf, issue 18: the CRF's
 transitions and their optimizer group resume exactly too), or those named as arguments, a tiny random base
 model (written here with transformers, MiniLM's uncased vocabulary) and a small generated
 corpus, one intra-op thread. Exit 0 pass, 1 fail, 77 skipped.
@@ -33,7 +33,7 @@ def main():
     except ImportError as e:
         print(f"SKIP: python oracle unavailable ({e})")
         return 77
-    families = sys.argv[1:] or list(FAMILIES) + ["bert+crf"]
+    families = sys.argv[1:] or list(FAMILIES) + ["bert+crf", "bert+packing"]
     tmp = tempfile.mkdtemp(prefix="triage-kill-")
     vocab_dir = minilm_tokenizer_dir()
     corpus = os.path.join(tmp, "corpus")
@@ -58,7 +58,8 @@ def kill_and_resume(family, base, corpus, tmp, rng):
               "--set", f"data.train={corpus}/train.jsonl", "--set", f"data.dev={corpus}/dev.jsonl",
               "--set", "run.epochs=3", "--set", "run.batch_size=8", "--set", "run.eval_every=3",
               "--set", "run.threads=1", "--set", "optim.lr=1e-3", "--set", "optim.grad_accum=2",
-              "--set", "run.log_every=1"] + (["--set", "model.head=crf"] if family.endswith("+crf") else [])
+              "--set", "run.log_every=1"] + (["--set", "model.head=crf"] if family.endswith("+crf") else []) \
+        + (["--set", "run.packing=true"] if family.endswith("+packing") else [])
     train = [os.path.join(BIN, "triage-train")]
     full = os.path.join(tmp, "full")
     t0 = time.time()

@@ -357,6 +357,83 @@ TEST(Trainer, LossDecreasesOnToyTask) {
   fs::remove_all(dir);
 }
 
+namespace {
+// Rows of lengths 1..10 padded at the end, a CLS-like first token, the toy task's labels.
+class RaggedSource : public BatchSource {
+ public:
+  int64_t batches_in_epoch(int64_t) const override { return 5; }
+  TensorBatch batch(int64_t epoch, int64_t index) const override {
+    auto g = at::make_generator<at::CPUGeneratorImpl>(77 + 1000 * epoch + index);
+    const auto lengths = torch::randint(1, 11, {6}, g, torch::kLong);
+    const int64_t seq = lengths.max().item<int64_t>();
+    TensorBatch b;
+    b.input_ids = torch::randint(1, 50, {6, seq}, g, torch::kLong);
+    b.attention_mask = (torch::arange(seq).unsqueeze(0) < lengths.unsqueeze(1)).to(torch::kLong);
+    b.input_ids.masked_fill_(b.attention_mask == 0, 0);
+    b.labels = (b.input_ids.remainder(2) == 0).to(torch::kLong).masked_fill(b.attention_mask == 0, -100);
+    b.labels.select(1, 0).fill_(-100);
+    b.intents = b.input_ids.select(1, 1 % seq).remainder(2);
+    b.tokens = b.attention_mask.sum().item<int64_t>();
+    return b;
+  }
+};
+}  // namespace
+
+// run.packing: from the same start with dropout off, 20 steps without padding end where 20
+// padded steps end (every weight within 1e-5 but the attention key biases, see below; the
+// logged losses too), softmax and CRF heads.
+TEST(Trainer, PackedStepsEqualPadded) {
+  for (const bool crf : {false, true}) {
+    RaggedSource src;
+    auto run = [&](bool packing) {
+      auto dir = temp_dir(packing ? "packed" : "padded");
+      auto cfg = toy_config(dir);
+      cfg.run.max_steps = 20;
+      cfg.run.epochs = 100;
+      cfg.run.eval_every = 0;
+      cfg.run.log_every = 1;
+      cfg.optim.grad_accum = 1;
+      cfg.run.packing = packing;
+      model::Checkpoint ck;
+      auto c = tiny_model(1, 0.0)->config();
+      c.crf_head = crf;
+      torch::manual_seed(1);
+      ck.model = model::TokenClassifier(c);
+      Trainer t(cfg, std::move(ck), src, {}, {});
+      EXPECT_EQ(t.run().steps, 20);
+      std::vector<double> losses;
+      std::ifstream in(dir / "metrics.jsonl");
+      for (std::string line; std::getline(in, line);) {
+        auto j = nlohmann::json::parse(line);
+        if (j["type"] == "train") losses.push_back(j["loss"]);
+      }
+      fs::remove_all(dir);
+      return std::make_pair(t.model(), losses);
+    };
+    const auto [padded, padded_losses] = run(false);
+    const auto [packed, packed_losses] = run(true);
+    ASSERT_EQ(padded_losses.size(), 20u);
+    ASSERT_EQ(packed_losses.size(), 20u);
+    for (size_t i = 0; i < 20; ++i) EXPECT_NEAR(packed_losses[i], padded_losses[i], 1e-5) << "step " << i + 1;
+    auto a = padded->named_parameters(), b = packed->named_parameters();
+    double worst = 0;
+    std::string where;
+    for (const auto& item : a) {
+      // The attention key bias adds the same score to every key of a query, so its gradient is
+      // zero but for float noise (~1e-10), which AdamW divides by its own tiny RMS and turns
+      // into steps of up to lr: padded and packed noise differ, so it is left out.
+      if (item.key().find("attention.self.key.bias") != std::string::npos) continue;
+      const double d = (item.value() - b[item.key()]).abs().max().item<double>();
+      if (d > worst) where = item.key();
+      worst = std::max(worst, d);
+    }
+    EXPECT_LE(worst, 1e-5) << (crf ? "crf " : "softmax ") << where;
+    // the weights moved: equal because the paths agree, not because nothing trained
+    auto fresh = tiny_model(1, 0.0)->named_parameters();
+    EXPECT_GT((a["classifier.weight"] - fresh["classifier.weight"]).abs().max().item<double>(), 1e-3);
+  }
+}
+
 // run.precision bf16 on the CPU: autocast where the CPU multiplies bf16 natively (the first
 // loss differs from fp32's by bf16 rounding only, the model keeps fp32 weights and learns);
 // refused naming the key elsewhere.
