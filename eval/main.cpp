@@ -17,6 +17,7 @@
 #include "eval/predictions.h"
 #include "eval/reliability_plot.h"
 #include "model/checkpoint.h"
+#include "model/inference_device.h"
 #include "model/inference_options.h"
 #include "model/predictor.h"
 
@@ -26,7 +27,7 @@ namespace ev = triage::eval;
 int main(int argc, char** argv) {
   CLI::App app{"triage-eval: classification reports equal to scikit-learn and seqeval"};
   std::string predictions, model, data, format, json_out, mode = "default", scheme = "IOB2";
-  std::string aggregation = "first", precision = "fp32", decode, plot;
+  std::string aggregation = "first", precision = "auto", device = "cpu", decode, plot;
   bool calibrate = false;
   int digits = 4;
   int64_t max_seq_len = 0, stride = -1, threads = 0;
@@ -46,10 +47,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"greedy", "constrained", "crf"}));
   app.add_option("--max-seq-len", max_seq_len, "window length in sub-words (default: the training setting)");
   app.add_option("--stride", stride, "sub-words shared by consecutive windows (default: the training setting)");
+  app.add_option("--device", device, "where the model runs (with --model), as triage-serve's runtime.device: cpu, "
+                 "cuda or cuda:N");
   app.add_option("--precision", precision,
-                 "encoder arithmetic on the CPU (with --model), as triage-serve's runtime.precision: fp32, bf16 "
-                 "(CPUs with native bf16 products) or int8")
-      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+                 "encoder arithmetic (with --model), as triage-serve's runtime.precision: auto (fp32 on the CPU, "
+                 "bf16 on CUDA), fp32, bf16, int8 (CPU) or fp16 (CUDA)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16", "int8", "fp16"}));
   app.add_option("--threads", threads, "intra-op threads (0 = torch default)");
   app.add_option("--json", json_out, "also write every number as JSON to this file (atomically)");
   app.add_option("--mode", mode, "entity chunking: seqeval default (lenient) or strict")
@@ -80,7 +83,9 @@ int main(int argc, char** argv) {
     if (!model.empty()) {
       if (threads > 0) at::set_num_threads(static_cast<int>(threads));
       auto ck = triage::model::load_checkpoint(model);
-      ck.model->pack_for_cpu_precision(precision, "--precision");  // fp32: torch's ops where it can't pack
+      // the CPU's packed path (fp32: torch's ops where it can't pack), or the GPU
+      triage::model::place_for_inference(*ck.model, triage::model::parse_device(device, "--device"), precision, true,
+                                         "--precision");
       triage::model::InferenceOverrides io;
       if (max_seq_len > 0) io.max_seq_len = max_seq_len;
       if (stride >= 0) io.stride = stride;

@@ -1,8 +1,9 @@
 // triage-model: inspect, convert, tag with and time a checkpoint directory.
 //   triage-model info    --model DIR
-//   triage-model tag     --model DIR [--aggregation first|average|max] TEXT...
+//   triage-model tag     --model DIR [--aggregation first|average|max] [--device D] TEXT...
 //   triage-model convert --model DIR --out DIR [--labels ...] [--intents ...]
-//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch] [--precision fp32|bf16|int8]
+//   triage-model bench   --model DIR --batch B --seq S [--threads T] [--iters N] [--warmup W] [--cpu-path packed|torch]
+//                        [--device cpu|cuda|cuda:N] [--precision auto|fp32|bf16|int8|fp16]
 //                        [--text MESSAGE]   (Predictor::predict on MESSAGE instead: tokenize to decode)
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal failure.
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include "data/readers.h"
 #include "data/writers.h"
 #include "model/checkpoint.h"
+#include "model/inference_device.h"
 #include "model/inference_options.h"
 #include "model/predictor.h"
 
@@ -94,9 +96,10 @@ int cmd_info(const std::string& dir) {
 }
 
 int cmd_tag(const std::string& dir, const std::string& labels, const std::vector<std::string>& texts,
-            const std::string& aggregation) {
+            const std::string& aggregation, const std::string& device) {
   auto ck = model::load_checkpoint(dir, options_from(labels, "", true));
-  ck.model->pack_for_cpu_inference();  // prepacked oneDNN weights; torch's ops where it can't
+  // prepacked oneDNN weights on the CPU (torch's ops where it can't), or the GPU
+  model::place_for_inference(*ck.model, model::parse_device(device, "--device"), "auto", true, "--precision");
   model::InferenceOverrides io;
   auto agg = data::parse_aggregation(aggregation);
   if (!agg) throw InputError("--aggregation: expected first, average or max, found '" + aggregation + "'");
@@ -127,9 +130,10 @@ int cmd_tag(const std::string& dir, const std::string& labels, const std::vector
 // tag --data: every example of a data set, written as Label Studio tasks with the model's
 // predictions (pre-annotation) or as triage JSONL with the predicted labels.
 int cmd_tag_data(const std::string& dir, const std::string& data_path, const std::string& format,
-                 const std::string& output, const std::string& output_format, const std::string& aggregation) {
+                 const std::string& output, const std::string& output_format, const std::string& aggregation,
+                 const std::string& device) {
   auto ck = model::load_checkpoint(dir, options_from("", "", true));
-  ck.model->pack_for_cpu_inference();
+  model::place_for_inference(*ck.model, model::parse_device(device, "--device"), "auto", true, "--precision");
   model::InferenceOverrides io;
   io.aggregation = *data::parse_aggregation(aggregation);
   model::Predictor predictor(ck.model, ck.tokenizer, model::inference_options(ck.meta, ck.config(), io));
@@ -193,28 +197,33 @@ int report_timing(nlohmann::json fields, int iters, int warmup, Fn&& fn) {
 }
 
 int cmd_bench(const std::string& dir, int64_t batch, int64_t seq, int threads, int iters, int warmup,
-              const std::string& cpu_path, const std::string& precision, const std::string& text) {
+              const std::string& cpu_path, const std::string& precision, const std::string& text,
+              const std::string& device_name) {
   if (batch < 1 || seq < 1 || iters < 1) throw InputError("--batch, --seq and --iters must be >= 1");
   if (threads > 0) torch::set_num_threads(threads);
   auto ck = model::load_checkpoint(dir, options_from("", "", !text.empty()));
   if (seq > ck.config().max_position_embeddings)
     throw InputError("--seq " + std::to_string(seq) + " exceeds max_position_embeddings");
-  std::string why;
-  if (precision != "fp32" && cpu_path != "packed") throw InputError("--precision " + precision + " needs --cpu-path packed");
-  if (cpu_path == "packed" && !ck.model->pack_for_cpu_precision(precision, "--precision", &why))
-    throw Error("--cpu-path packed: " + why);
+  const auto device = model::parse_device(device_name, "--device");
+  if (device.is_cpu() && precision != "fp32" && precision != "auto" && cpu_path != "packed")
+    throw InputError("--precision " + precision + " needs --cpu-path packed");
+  const auto placed = model::place_for_inference(*ck.model, device, precision, cpu_path == "packed", "--precision");
+  if (device.is_cpu() && cpu_path == "packed" && !placed.packed) throw Error("--cpu-path packed: " + placed.compute_path);
   if (!text.empty()) {  // the serving path without HTTP: tokenize, windows, forward, softmax, decode
     model::Predictor p(ck.model, ck.tokenizer, model::inference_options(ck.meta, ck.config()));
     const std::vector<data::Example> ex{data::make_text_example("bench", text)};
-    return report_timing({{"text_chars", text.size()}, {"cpu_path", cpu_path}, {"precision", precision}}, iters, warmup,
-                         [&] { (void)p.predict(ex); });
+    return report_timing({{"text_chars", text.size()}, {"device", device.str()}, {"cpu_path", cpu_path},
+                          {"precision", placed.precision}},
+                         iters, warmup, [&] { (void)p.predict(ex); });
   }
   torch::InferenceMode guard;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong);
+  auto ids = torch::randint(1000, ck.config().vocab_size, {batch, seq}, gen, torch::kLong).to(device);
   const torch::Tensor mask;  // nothing padded: the unmasked path, as the Predictor takes it
-  return report_timing({{"batch", batch}, {"seq", seq}, {"cpu_path", cpu_path}, {"precision", precision}}, iters, warmup,
-                       [&] { (void)ck.model->forward(ids, mask).token_logits.sum().item<float>(); });
+  // .item() waits for the device, so each timed call is the whole forward
+  return report_timing({{"batch", batch}, {"seq", seq}, {"device", device.str()}, {"cpu_path", cpu_path},
+                        {"precision", placed.precision}},
+                       iters, warmup, [&] { (void)ck.model->forward(ids, mask).token_logits.sum().item<float>(); });
 }
 
 }  // namespace
@@ -261,19 +270,23 @@ int main(int argc, char** argv) {
   std::string cpu_path = "packed";
   bench->add_option("--cpu-path", cpu_path, "packed (prepacked oneDNN weights, as triage-serve) | torch (composite ops)")
       ->check(CLI::IsMember({"packed", "torch"}));
-  std::string precision = "fp32";
-  bench->add_option("--precision", precision, "fp32 | bf16 (CPUs with native bf16 products) | int8 (packed path)")
-      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+  std::string precision = "auto";
+  bench->add_option("--precision", precision,
+                    "auto (fp32 on the CPU, bf16 on CUDA) | fp32 | bf16 | int8 (CPU packed path) | fp16 (CUDA)")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16", "int8", "fp16"}));
+  std::string device = "cpu";
+  for (auto* sub : {tag, bench}) sub->add_option("--device", device, "cpu | cuda | cuda:N (default cpu)");
   std::string bench_text_arg;
   bench->add_option("--text", bench_text_arg, "time Predictor::predict on this message instead (tokenize to decode)");
   if (auto rc = parse_cli(app, argc, argv)) return *rc;
   return run_main("triage-model", [&] {
     if (*info) return cmd_info(dir);
-    if (*tag && !tag_data.empty()) return cmd_tag_data(dir, tag_data, tag_format, tag_output, tag_output_format, aggregation);
+    if (*tag && !tag_data.empty())
+      return cmd_tag_data(dir, tag_data, tag_format, tag_output, tag_output_format, aggregation, device);
     if (*tag && texts.empty()) throw InputError("tag: give texts to tag, or --data FILE --output FILE");
-    if (*tag) return cmd_tag(dir, labels, texts, aggregation);
+    if (*tag) return cmd_tag(dir, labels, texts, aggregation, device);
     if (*convert) return cmd_convert(dir, out, labels, intents);
-    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, precision, bench_text_arg);
+    if (*bench) return cmd_bench(dir, batch, seq, threads, iters, warmup, cpu_path, precision, bench_text_arg, device);
     return 0;
   });
 }

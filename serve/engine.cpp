@@ -15,6 +15,7 @@
 #include "data/example.h"
 #include "data/utf8.h"
 #include "model/checkpoint.h"
+#include "model/inference_device.h"
 #include "model/inference_options.h"
 #include "model/predictor.h"
 #include "serve/redact.h"
@@ -74,12 +75,10 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   if (!ck.report.initialised.empty())
     throw InputError(o.dir + ": has no trained token-classification head (" + ck.report.initialised.front() +
                      " would be initialised at random); serve a checkpoint written by triage-train");
-  ck.model->eval();
-  if (o.packed_weights) {
-    std::string why;
-    if (!ck.model->pack_for_cpu_precision(o.precision, "runtime.precision", &why))
-      log::warn("runtime.packed_weights: " + why + "; using torch's composite ops");
-  }
+  const auto device = model::parse_device(o.device, "runtime.device");
+  const auto placed = model::place_for_inference(*ck.model, device, o.precision, o.packed_weights, "runtime.precision");
+  if (device.is_cpu() && o.packed_weights && !placed.packed)
+    log::warn("runtime.packed_weights: " + placed.compute_path + "; using torch's composite ops");
   model::InferenceOverrides io;
   io.aggregation = o.aggregation;
   io.decode = o.decode;
@@ -95,10 +94,11 @@ std::shared_ptr<const ModelSnapshot> ModelSnapshot::load(const SnapshotOptions& 
   s->routing_.validate_labels(s->entity_types_, s->intents_);
   s->dir_ = o.dir;
   s->architecture_ = ck.config().architecture();
-  s->packed_ = ck.model->cpu_packed();
-  s->compute_path_ = ck.model->cpu_compute_path();
+  s->packed_ = placed.packed;
+  s->compute_path_ = placed.compute_path;
+  s->device_ = device.str();
   s->decode_mode_ = data::decode_mode_name(po.decode);
-  s->precision_ = s->packed_ ? o.precision : "fp32";
+  s->precision_ = placed.precision;
   s->max_seq_len_ = po.windows.max_seq_len;
   s->stride_ = po.windows.stride;
   s->ref_.name = o.name.empty() ? default_model_name(o.dir) : o.name;
@@ -392,6 +392,7 @@ InfoResponse ModelSnapshot::info_response(const ServeConfig& cfg) const {
   r.dir = dir_;
   r.architecture = architecture_;
   r.precision = precision_;
+  r.device = device_;
   r.packed_weights = packed_;
   r.compute_path = compute_path_;
   r.decode_mode = decode_mode_;

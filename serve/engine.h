@@ -31,8 +31,9 @@ struct SnapshotOptions {
   int64_t batch_max_tokens = 8192;
   int64_t forward_tokens = 256;    // padded sub-words per forward inside a batch
   bool warm_up = true;
+  std::string device = "cpu";  // cpu | cuda | cuda:N (model/inference_device.h)
   bool packed_weights = true;  // CPU: model/packed_cpu.h
-  std::string precision = "fp32";  // packed path: fp32 | bf16 | int8 (an InputError where the CPU can't)
+  std::string precision = "auto";  // model/inference_device.h (an InputError where the device can't)
 };
 
 struct PrepareLimits {
@@ -70,6 +71,7 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   // Encoder arithmetic ("fp32", "bf16" or "int8") and whether the prepacked CPU path serves it.
   const std::string& precision() const { return precision_; }
   bool packed_weights() const { return packed_; }
+  const std::string& device() const { return device_; }
   // How the encoder computes: the packed path, or composite ops and why (model/encoder.h).
   const std::string& compute_path() const { return compute_path_; }
   int64_t max_seq_len() const { return max_seq_len_; }
@@ -112,7 +114,7 @@ class ModelSnapshot : public std::enable_shared_from_this<ModelSnapshot> {
   std::shared_ptr<InferenceJob> prepare(std::vector<std::pair<std::string, std::string>>* turns,
                                         std::vector<std::string>* texts, const PrepareLimits& limits) const;
   ModelRef ref_;
-  std::string dir_, architecture_, precision_ = "fp32", compute_path_, decode_mode_;
+  std::string dir_, architecture_, precision_ = "fp32", compute_path_, decode_mode_, device_ = "cpu";
   bool packed_ = false;
   int64_t max_seq_len_ = 0, stride_ = 0;
   std::vector<std::string> entity_types_, intents_;

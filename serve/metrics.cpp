@@ -115,9 +115,11 @@ void Metrics::batch(int64_t windows, int64_t padded_tokens) {
 
 void Metrics::queue_depth(size_t depth) { impl_->queue_depth.Set(static_cast<double>(depth)); }
 
-void Metrics::model_info(const std::string& name, const std::string& version) {
+void Metrics::model_info(const std::string& name, const std::string& version, const std::string& device,
+                         const std::string& precision) {
   std::lock_guard lk(impl_->model_mu);
-  auto* next = &impl_->model_info.Add({{"name", name}, {"version", version}});
+  auto* next =
+      &impl_->model_info.Add({{"name", name}, {"version", version}, {"device", device}, {"precision", precision}});
   if (impl_->model_gauge && impl_->model_gauge != next) impl_->model_info.Remove(impl_->model_gauge);
   impl_->model_gauge = next;
   next->Set(1);

@@ -26,8 +26,10 @@ class Metrics {
   void inference(double seconds);
   void batch(int64_t windows, int64_t padded_tokens);
   void queue_depth(size_t depth);
-  // triage_model_info{name,version} = 1 for the serving model (the previous one removed).
-  void model_info(const std::string& name, const std::string& version);
+  // triage_model_info{name,version,device,precision} = 1 for the serving model (the previous one
+  // removed).
+  void model_info(const std::string& name, const std::string& version, const std::string& device,
+                  const std::string& precision);
   void route_decision(const std::string& queue);
   // triage_abstentions_total{reason}: a /v1/route answer sent to the fallback queue, by the
   // kind of its reason (low_confidence, low_margin, low_entity_confidence; routing.h).

@@ -98,6 +98,7 @@ std::string info_json(const InfoResponse& r) {
               {"version", r.model.version},
               {"dir", r.dir},
               {"architecture", r.architecture},
+              {"device", r.device},
               {"precision", r.precision},
               {"packed_weights", r.packed_weights},
               {"compute_path", r.compute_path},

@@ -87,7 +87,7 @@ struct TagResponse {
 
 struct InfoResponse {
   ModelRef model;
-  std::string dir, architecture, precision, compute_path, decode_mode;
+  std::string dir, architecture, device, precision, compute_path, decode_mode;
   bool packed_weights = false;
   int64_t max_seq_len = 0, stride = 0;
   std::vector<std::string> entity_labels, intent_labels;

@@ -64,10 +64,14 @@ void ServeConfig::register_fields(config::Schema& s) {
       .range(1, 1000000);
   s.add("runtime.intra_op_threads", &runtime.intra_op_threads, "torch intra-op threads for inference; 0 = torch default")
       .range(0, 1024);
+  s.add("runtime.device", &runtime.device,
+        "where the model runs: cpu, cuda or cuda:N (one process per GPU); cuda without a visible device is an "
+        "error at start");
   s.add("runtime.packed_weights", &runtime.packed_weights,
         "CPU inference on weights prepacked once for oneDNN (false: torch's composite ops)");
   s.add("runtime.precision", &runtime.precision,
-        "encoder arithmetic of the packed path: fp32; bf16 (CPUs with native bf16 products, AVX512-BF16 or "
+        "encoder arithmetic: auto (fp32 on the CPU, bf16 on CUDA); on CUDA fp32, bf16 or fp16 (weights cast, "
+        "scores read in fp32); on the CPU's packed path fp32; bf16 (CPUs with native bf16 products, AVX512-BF16 or "
         "AMX; about 1.5x lower latency, bf16 rounding); int8 (8-bit weights and activations in the products, "
         "fbgemm; about 2x lower latency, entity F1 within about 0.5 points of fp32 on our test sets)")
       .choices({"fp32", "bf16", "int8"});
@@ -114,9 +118,8 @@ void ServeConfig::validate(bool require_model) const {
   if (require_model && model.dir.empty())
     throw InputError("model.dir: required (a checkpoint directory, e.g. --model runs/quickstart/model/best)");
   if (http.host.empty()) throw InputError("http.host: expected a bind address, found \"\"");
-  if (runtime.precision != "fp32" && !runtime.packed_weights)
-    throw InputError("runtime.precision: " + runtime.precision +
-                     " runs on the packed path; set runtime.packed_weights true or runtime.precision fp32");
+  // runtime.device / runtime.precision need torch to check (a visible GPU, what the device
+  // runs): model::place_for_inference at the first load, before the server listens.
   if (admin.token_env.empty()) throw InputError("admin.token_env: expected an environment variable name, found \"\"");
 }
 

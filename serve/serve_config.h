@@ -52,8 +52,9 @@ struct ServeConfig {
   } batch;
   struct Runtime {
     int64_t intra_op_threads = 0;  // 0 = torch default
+    std::string device = "cpu";    // cpu | cuda | cuda:N (model/inference_device.h)
     bool packed_weights = true;    // prepacked oneDNN weights on the CPU (model/packed_cpu.h)
-    std::string precision = "fp32";  // encoder arithmetic of the packed path: fp32 | bf16 | int8
+    std::string precision = "auto";  // auto (CPU fp32, CUDA bf16) | fp32 | bf16 | int8 (CPU) | fp16 (CUDA)
   } runtime;
   struct Limits {
     int64_t max_text_chars = 100000;  // code points per text or turn

@@ -129,7 +129,7 @@ struct Server::Impl {
   }
 
   void publish(std::shared_ptr<const ModelSnapshot> s) {
-    metrics.model_info(s->ref().name, s->ref().version);
+    metrics.model_info(s->ref().name, s->ref().version, s->device(), s->precision());
     std::lock_guard lk(snap_mu);
     snap = std::move(s);
   }
@@ -144,6 +144,7 @@ struct Server::Impl {
     o.batch_max_size = cfg.batch.max_size;
     o.batch_max_tokens = cfg.batch.max_tokens;
     o.forward_tokens = cfg.batch.forward_tokens;
+    o.device = cfg.runtime.device;
     o.packed_weights = cfg.runtime.packed_weights;
     o.precision = cfg.runtime.precision;
     return o;
@@ -188,6 +189,7 @@ void Server::load() {
   log::info("model loaded", {{"name", s->ref().name},
                              {"version", s->ref().version},
                              {"dir", s->dir()},
+                             {"device", s->device()},
                              {"precision", s->precision()},
                              {"packed_weights", s->packed_weights() ? "true" : "false"},
                              {"compute_path", s->compute_path()},

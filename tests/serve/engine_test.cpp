@@ -3,6 +3,8 @@
 // windowed), turn offsets, sub-word limit and truncation, tag order.
 #include <gtest/gtest.h>
 
+#include <torch/cuda.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -193,6 +195,38 @@ TEST(Engine, BatchInvariance) {
     EXPECT_NEAR(a.intent->score, b.intent->score, 1e-4);
     EXPECT_EQ(a.intent->alternatives.size(), 2u);  // 3 intents: the other two
     EXPECT_EQ(a.route.queue, a.intent->label);     // no rules file: queue = intent
+  }
+}
+
+// runtime.device (issue 20): cpu by default and reported; cuda where no GPU is visible, an
+// unknown device, a precision the device does not run: each an InputError naming the key.
+TEST(Engine, Device) {
+  const auto dir = make_checkpoint("device", false);
+  auto cpu = load(dir);
+  EXPECT_EQ(cpu->device(), "cpu");
+  EXPECT_EQ(cpu->info_response(ServeConfig{}).device, "cpu");
+  auto refused = [&](const std::string& device, const std::string& precision) {
+    SnapshotOptions o;
+    o.dir = dir.string();
+    o.device = device;
+    o.precision = precision;
+    try {
+      ModelSnapshot::load(o);
+    } catch (const triage::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("loaded");
+  };
+  EXPECT_NE(refused("tpu", "auto").find("runtime.device: 'tpu' is not a device (cpu, cuda or cuda:N)"),
+            std::string::npos);
+  EXPECT_NE(refused("cuda:x", "auto").find("runtime.device: 'cuda:x' is not a device"), std::string::npos);
+  EXPECT_NE(refused("cpu", "fp16").find("runtime.precision: 'fp16' on the CPU"), std::string::npos);
+  if (!torch::cuda::is_available()) {
+    EXPECT_NE(refused("cuda", "auto").find("runtime.device: cuda: no CUDA device is available"), std::string::npos)
+        << refused("cuda", "auto");
+  } else {
+    EXPECT_NE(refused("cuda", "int8").find("runtime.precision: 'int8' on CUDA"), std::string::npos);
+    EXPECT_NE(refused("cuda:99", "auto").find("runtime.device: cuda:99: device 99 is not visible"), std::string::npos);
   }
 }
 

@@ -104,6 +104,7 @@ def main():
         c.check(str(m.get("compute_path", "")).startswith("packed"), f"compute_path: {m.get('compute_path')!r}")
         c.check(m.get("precision") == "fp32" and m.get("packed_weights") is True,
                 f"precision fp32 on the packed path by default: {m.get('precision')!r}, {m.get('packed_weights')!r}")
+        c.check(m.get("device") == "cpu", f"model.device cpu by default (runtime.device): {m.get('device')!r}")
         c.check(os.path.realpath(m.get("dir", "")) == os.path.realpath(model), f"model.dir: {m.get('dir')}")
         labels = info.get("labels", {})
         ents = {l[2:] if l[:2] in ("B-", "I-") else l for l in labels.get("entities", [])} - {"O"}
@@ -255,8 +256,9 @@ def main():
             c.check(f"{name}_bucket" in text and f"{name}_count" in text, f"{name} is a histogram")
         ok200 = fx.metric_value(text, "triage_requests_total", {"code": "200"}) or 0
         c.check(ok200 >= len(fx.TEXTS) + 3, f"triage_requests_total{{code=200}} counts the answers: {ok200}")
-        c.check(fx.metric_value(text, "triage_model_info", {"name": "model", "version": version}) == 1,
-                "triage_model_info{name,version} == 1")
+        c.check(fx.metric_value(text, "triage_model_info", {"name": "model", "version": version, "device": "cpu",
+                                                             "precision": "fp32"}) == 1,
+                "triage_model_info{name,version,device,precision} == 1")
         decisions = fx.metric_value(text, "triage_route_decisions_total") or 0
         c.check(decisions >= len(fx.TEXTS) + 3, f"triage_route_decisions_total counts /v1/route answers: {decisions}")
         c.check(all(isinstance(fx.metric_value(text, "triage_abstentions_total", {"reason": r}), (int, float))
