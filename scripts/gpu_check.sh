@@ -17,8 +17,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export BUILD_DIR=${BUILD_DIR:-$root/build-gpu}
 out=${1:-$BUILD_DIR/gpu_check.json}
-work=$BUILD_DIR/gpu_check
-mkdir -p "$work"
+mkdir -p "$BUILD_DIR/gpu_check"
+work=$(cd "$BUILD_DIR/gpu_check" && pwd)  # absolute: ctest resolves --output-junit in the build dir
 shared=${TRIAGE_SHARED_DIR:-$root/../shared}
 dev=${GPU_CHECK_DEVICE:-cuda}
 steps=${GPU_CHECK_STEPS:-300}
