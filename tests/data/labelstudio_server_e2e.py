@@ -38,15 +38,9 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = os.environ.get("TRIAGE_BIN_DIR", os.path.join(ROOT, "build", "bin"))
 LS = os.environ.get("TRIAGE_LABEL_STUDIO", os.path.join(ROOT, ".venv-labelstudio", "bin", "label-studio"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "train"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "serve_http"))
+from serve_fixture import Checks  # noqa: E402
 TOKEN = "7f3e5c1a9b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f"
-FAILS = []
-
-
-def check(cond, what):
-    print(("  ok:   " if cond else "  FAIL: ") + what)
-    if not cond:
-        FAILS.append(what)
-    return cond
 
 
 def run(*cmd, ok=(0,)):
@@ -97,6 +91,7 @@ def main():
         print(f"SKIP: torch / transformers unavailable ({e})")
         return 77
     from tiny_families import save_tiny_base
+    c = Checks()
     tmp = tempfile.mkdtemp(prefix="triage-ls-")
     port = free_port()
     env = dict(os.environ, LABEL_STUDIO_BASE_DATA_DIR=f"{tmp}/ls-data", LABEL_STUDIO_USERNAME="annotator@example.com",
@@ -145,7 +140,7 @@ def main():
         pid = project["id"]
         labels = project.get("parsed_label_config", {})
         schema = json.load(open(f"{model}/triage.json"))["label_schema"]
-        check(sorted(labels.get("label", {}).get("labels", [])) == sorted(schema["entity_types"]) and
+        c.check(sorted(labels.get("label", {}).get("labels", [])) == sorted(schema["entity_types"]) and
               sorted(labels.get("intent", {}).get("labels", [])) == sorted(schema["intents"]),
               "Label Studio parses triage-data labelconfig: the model's entity types and intents")
 
@@ -153,15 +148,15 @@ def main():
         api.call("POST", f"/api/projects/{pid}/import", pre)
         tasks = api.call("GET", f"/api/tasks?project={pid}&page_size=1000&fields=all")
         tasks = tasks["tasks"] if isinstance(tasks, dict) else tasks
-        check(len(tasks) == len(pre), f"import: {len(tasks)} tasks for the {len(pre)} written")
+        c.check(len(tasks) == len(pre), f"import: {len(tasks)} tasks for the {len(pre)} written")
         version = pre[0]["predictions"][0]["model_version"]
         n_pred = 0
         for t in tasks:
             preds = api.call("GET", f"/api/predictions?task={t['id']}")
             n_pred += len(preds)
             if preds and not (preds[0].get("model_version") == version and preds[0].get("score") is not None):
-                check(False, f"task {t['id']}: prediction model_version/score kept ({preds[0]})")
-        check(n_pred == len(pre), f"import: {n_pred} predictions, one per task, model version {version}")
+                c.check(False, f"task {t['id']}: prediction model_version/score kept ({preds[0]})")
+        c.check(n_pred == len(pre), f"import: {n_pred} predictions, one per task, model version {version}")
 
         # 3. annotate: gold labels on all but two; one cancelled, one left alone
         by_id = {t["data"]["triage_id"]: t["id"] for t in tasks}
@@ -176,22 +171,22 @@ def main():
         # 4. export and read back
         export = api.call("GET", f"/api/projects/{pid}/export?exportType=JSON&download_all_tasks=true")
         json.dump(export, open(f"{tmp}/export.json", "w"))
-        check(len(export) == len(pre), f"export: {len(export)} tasks")
+        c.check(len(export) == len(pre), f"export: {len(export)} tasks")
         r = run(f"{BIN}/triage-data", "validate", f"{tmp}/export.json", "--schema", f"{tmp}/config.xml")
-        check("0 errors" in r.stdout, "triage-data validate --schema config.xml: the export passes (exit 0)")
+        c.check("0 errors" in r.stdout, "triage-data validate --schema config.xml: the export passes (exit 0)")
         run(f"{BIN}/triage-data", "convert", f"{tmp}/export.json", f"{tmp}/back.jsonl", "--to", "jsonl")
         back = key(jsonl(f"{tmp}/back.jsonl"))
         # the corpus as Label Studio holds it (transcripts flattened to one text)
         run(f"{BIN}/triage-data", "convert", f"{tmp}/gold.json", f"{tmp}/gold-flat.jsonl", "--to", "jsonl")
         want = {k: v for k, v in key(jsonl(f"{tmp}/gold-flat.jsonl")).items() if k not in (cancelled, untouched)}
-        check(back == want, f"export read back: {len(back)} annotated tasks equal the corpus (texts, spans, intents)"
+        c.check(back == want, f"export read back: {len(back)} annotated tasks equal the corpus (texts, spans, intents)"
               + ("" if back == want else f"; differ: {sorted(set(back) ^ set(want))[:5]} "
                  f"{[k for k in want if back.get(k) != want[k]][:3]}"))
-        check("2 skipped, 1 annotations not used" in r.stdout,
+        c.check("2 skipped, 1 annotations not used" in r.stdout,
               "the cancelled annotation is counted as not used, its task and the unannotated one skipped")
         # the plain export lists predictions by id: --ls-predictions says so (a warning), no crash
         r = run(f"{BIN}/triage-data", "validate", f"{tmp}/export.json", "--ls-predictions")
-        check("holds ids, not predictions" in r.stdout, "plain export with --ls-predictions: predictions-are-ids warning")
+        c.check("holds ids, not predictions" in r.stdout, "plain export with --ls-predictions: predictions-are-ids warning")
         # a snapshot export with the predictions expanded carries them whole
         snap = api.call("POST", f"/api/projects/{pid}/exports",
                         {"serialization_options": {"predictions": {"only_id": False}}})
@@ -210,8 +205,8 @@ def main():
         run(f"{BIN}/triage-data", "convert", f"{tmp}/pred-ls.json", f"{tmp}/pred-flat.jsonl", "--to", "jsonl")
         predicted = key(jsonl(f"{tmp}/pred-flat.jsonl"))
         n_spans = sum(len(v[1]) for v in predicted.values())
-        check(n_spans > 0, f"the model's predictions hold spans ({n_spans} on {len(predicted)} tasks)")
-        check(with_pred.get(untouched) == predicted.get(untouched) and with_pred.get(cancelled) == predicted.get(cancelled),
+        c.check(n_spans > 0, f"the model's predictions hold spans ({n_spans} on {len(predicted)} tasks)")
+        c.check(with_pred.get(untouched) == predicted.get(untouched) and with_pred.get(cancelled) == predicted.get(cancelled),
               "--ls-predictions: the unannotated and cancelled tasks take the model's prediction, as triage-model tag wrote it")
 
         # 5. a label the project does not have
@@ -221,7 +216,7 @@ def main():
         next(x for x in hit["annotations"][0]["result"] if x["type"] == "labels")["value"]["labels"] = ["ticket_ref"]
         json.dump(bad, open(f"{tmp}/bad.json", "w"))
         r = run(f"{BIN}/triage-data", "validate", f"{tmp}/bad.json", "--schema", f"{tmp}/config.xml", ok=(2,))
-        check(f"example '{hit['data']['triage_id']}'" in r.stderr and "'ticket_ref' is not in the schema" in r.stderr,
+        c.check(f"example '{hit['data']['triage_id']}'" in r.stderr and "'ticket_ref' is not in the schema" in r.stderr,
               "a label not in the project: validate --schema exits 2 naming the task and the label")
     finally:
         server.terminate()
@@ -230,12 +225,9 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
     print(f"{time.time() - t0:.1f} s in all")
-    if FAILS:
-        print(f"FAIL: {len(FAILS)} check(s); server log: {tmp}/server.log")
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS")
-    return 0
+    if c.failures:
+        print(f"server log: {tmp}/server.log")
+    return c.done("labelstudio_server_e2e", tmp)
 
 
 if __name__ == "__main__":

