@@ -43,14 +43,6 @@ int64_t code_points_to_utf16(const std::string& text, int32_t cp) {
 
 namespace {
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot open");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The substring of text between code points [start, end), or "" when out of range.
 std::string cp_substr(const std::string& text, int64_t start, int64_t end) {
   if (start < 0 || end < start) return {};

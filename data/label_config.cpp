@@ -1,12 +1,10 @@
 #include "data/label_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace triage::data {
 
@@ -14,14 +12,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw InputError(p.string() + ": cannot read the label schema");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string xml_attr(xmlNode* n, const char* name) {
   xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
@@ -124,9 +114,9 @@ LabelSchema read_schema(const fs::path& path) {
     if (!fs::exists(meta))
       throw InputError(path.string() + ": a directory given as the label schema holds no triage.json (a triage "
                        "checkpoint is expected)");
-    return from_json_file(read_text(meta), meta.string());
+    return from_json_file(read_file(meta), meta.string());
   }
-  const std::string text = read_text(path);
+  const std::string text = read_file(path);
   const size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   if (first != std::string::npos && text[first] == '<') return from_labelstudio_config(text, path.string());
   return from_json_file(text, path.string());

@@ -2,8 +2,8 @@
 // [tokens, hidden] tensor, with each row's offsets, so embeddings, projections, the MLP,
 // LayerNorm, dropout, the heads and the loss run on real tokens only. Attention alone needs
 // the rows apart: varlen_attention() scatters q, k and v into a [rows, max_len] layout, runs
-// SDPA with a key mask (on the CPU the fastest of the three ways measured, docs/benchmarks.md)
-// and gathers the real tokens back; padded positions are never read by any other op.
+// SDPA with a key mask and gathers the real tokens back (on the CPU faster than one SDPA per
+// row: 1,714 against 1,154 tokens/s over 80 SNIPS steps); padding is read by no other op.
 //
 // Built on the host from a padded batch (data::collate pads after each row), so forming it
 // costs no device sync; to() moves it to the model's device.

@@ -340,12 +340,13 @@ void ModelSnapshot::offer_for_review(const InferenceJob& job, const std::string&
   const auto& d = *job.data;
   for (size_t i = 0; i < d.examples.size() && i < d.predictions.size(); ++i) {
     const auto& p = d.predictions[i];
-    data::PreAnnotation pre = model::pre_annotation(p, entity_types_, intents_);
-    const double intent_conf = p.intent >= 0 ? pre.intent_score : 1.0;
+    // decided before anything is built: most messages are not written
+    const double intent_conf = p.intent >= 0 ? p.intent_probs[static_cast<size_t>(p.intent)] : 1.0;
     double lowest = 1.0;
-    for (float s : pre.span_scores) lowest = std::min<double>(lowest, s);
+    for (const auto& sp : p.decoded.spans) lowest = std::min<double>(lowest, sp.score);
     const char* reason = nullptr;
     if (!queue.wanted(intent_conf, lowest, &reason)) continue;
+    data::PreAnnotation pre = model::pre_annotation(p, entity_types_, intents_);
     // Spans on the example's whole text (a transcript's joined "speaker: text" lines); redaction
     // moves them onto the placeholders.
     const auto& ex = d.examples[i];

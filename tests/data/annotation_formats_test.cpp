@@ -242,7 +242,7 @@ TEST(AnnotationFormats, LabelSchemaFromLabelStudioConfig) {
       << message(t.path() / "novalue.xml");
   write(t.path() / "empty.xml", "<View><Text name=\"t\" value=\"$text\"/></View>");
   EXPECT_NE(message(t.path() / "empty.xml").find("no labels to check against"), std::string::npos);
-  EXPECT_NE(message(t.path() / "nothing").find("cannot read"), std::string::npos);
+  EXPECT_NE(message(t.path() / "nothing").find("nothing: cannot open"), std::string::npos);
 
   Diagnostics d(false);
   int n = 0;
